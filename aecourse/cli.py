@@ -17,7 +17,7 @@ SUBCOMMANDS = {
     "demo": ("aecourse.demo", "release, run and autograde the whole course on a demo class"),
     "grade": ("aecourse.classgrader.cli", "grade a class of submissions robustly (instructor)"),
     "lab": ("aecourse.lab", "start JupyterLab as a student or as an instructor"),
-    "iris": ("aecourse.autoencoder", "train the 4 -> 1 -> 4 iris autoencoder of Listing 7.6"),
+    "iris": ("aecourse.iris_demo", "train the 4 -> 1 -> 4 iris autoencoder of Listing 7.6"),
 }
 
 
