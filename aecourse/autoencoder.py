@@ -27,7 +27,7 @@ from aecourse._tf import tf
 
 __all__ = ["Autoencoder", "NotTrainedError", "get_batch", "rmse"]
 
-_RHO, _EPSILON = 0.9, 1e-7  # RMSProp's usual decay and epsilon (Keras' defaults)
+_RHO, _MOMENTUM, _EPSILON = 0.9, 0.9, 1e-7  # RMSProp; why momentum: see train()
 _CKPT = re.compile(r"^ckpt-(\d+)\.index$")
 
 
@@ -218,7 +218,7 @@ class Autoencoder:
         # instead of a dozen, which matters when a step is a single sample.
         for p, ms, mom, g in zip(self._params, self._ms, self._mom, grads, strict=True):
             tf.raw_ops.ResourceApplyRMSProp(
-                var=p.handle, ms=ms.handle, mom=mom.handle, lr=lr, rho=_RHO, momentum=0.0,
+                var=p.handle, ms=ms.handle, mom=mom.handle, lr=lr, rho=_RHO, momentum=_MOMENTUM,
                 epsilon=_EPSILON, grad=g,
             )  # fmt: skip
         return loss

@@ -193,9 +193,7 @@ def _read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if data.ndim != 2 or data.shape[1] != _CIFAR_ROW:
         raise ValueError(f"{path}: data should have shape (n, {_CIFAR_ROW}), got {data.shape}")
     if labels.shape != (data.shape[0],):
-        raise ValueError(
-            f"{path}: {labels.shape} labels do not match {data.shape[0]} images"
-        )
+        raise ValueError(f"{path}: {labels.shape} labels do not match {data.shape[0]} images")
     if not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(f"{path}: labels should be integers, got dtype {labels.dtype}")
     return data.astype(np.uint8, copy=False), labels.astype(np.int64)
@@ -237,7 +235,5 @@ def select_class(data, labels, label_names, name: str) -> np.ndarray:
     data = np.asarray(data)
     labels = np.asarray(labels)
     if labels.ndim != 1 or data.shape[:1] != labels.shape:
-        raise ValueError(
-            f"data has {data.shape[:1]} rows but labels have shape {labels.shape}"
-        )
+        raise ValueError(f"data has {data.shape[:1]} rows but labels have shape {labels.shape}")
     return data[labels == names.index(name)]

@@ -1,0 +1,254 @@
+"""Lesson 04 (section 7.3, batch training): the graded exercises.
+
+``get_batch`` and ``epoch_batches`` draw at random, so no single "right" output
+exists: their :class:`~aecourse.grading.core.Exercise` uses a ``judge`` that checks
+the properties any good answer has (shape, rows taken from X, no row twice, not
+simply the first rows) and names the likely mistake when one is broken.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from aecourse.grading.core import Exercise, register
+
+__all__ = ["EXERCISES", "SeededRng", "TYPICAL_MISTAKES", "batches_per_epoch", "epoch_batches"]
+
+WITH_REPLACEMENT = "batches drawn with replacement"
+FIRST_ROWS = "the first rows instead of random ones"
+NOT_SHUFFLED = "the rows left in their original order (no shuffle)"
+REPEATED_ROWS = "a fresh random batch per step (rows repeat, others are never seen)"
+LAST_BATCH_MISSING = "a loop that stops one batch early"
+
+
+# ----- references ---------------------------------------------------------------------------
+def batches_per_epoch(n, batch_size):
+    """Number of batches that cover n rows once: ceil(n / batch_size)."""
+    return -(-int(n) // int(batch_size))
+
+
+def epoch_batches(X, batch_size, rng):
+    """One epoch of batches: shuffle the rows once, then cut consecutive slices.
+
+    X: (n, d). Returns a list of ceil(n / batch_size) arrays of shape (batch_size, d),
+    the last one shorter when batch_size does not divide n.
+    """
+    X = np.asarray(X)
+    shuffled = X[rng.permutation(len(X))]
+    return [shuffled[i : i + batch_size] for i in range(0, len(X), batch_size)]
+
+
+def _get_batch(X, size, rng):
+    from aecourse.autoencoder import get_batch
+
+    return get_batch(X, size, rng)
+
+
+# ----- helpers for the judges ------------------------------------------------------------------
+def _distinct_rows(rng, n, d):
+    """(n, d) float rows that are all different, so a repeated row means a repeated draw."""
+    return (rng.permutation(n * d).reshape(n, d) + rng.uniform(0.1, 0.9, (n, d))).round(3)
+
+
+def _row_index(X, rows):
+    """Index in X of each row of ``rows``, or -1 when the row is not a row of X."""
+    lookup = {tuple(r): i for i, r in enumerate(np.asarray(X, dtype=float))}
+    return np.array([lookup.get(tuple(r), -1) for r in rows])
+
+
+def _mistake(description, detail):
+    return AssertionError(f"it matches what {description} would give: {detail}")
+
+
+def _judge_get_batch(args, out):
+    X, size, _ = args
+    n, d = X.shape
+    if out.shape != (size, d):
+        hint = " (indices instead of rows?)" if out.shape == (size,) else ""
+        raise AssertionError(f"the batch has shape {out.shape}, expected {(size, d)}{hint}")
+    idx = _row_index(X, out)
+    if np.any(idx < 0):
+        raise AssertionError(
+            f"row {int(np.argmax(idx < 0))} of the batch is not a row of X: return X[indices]"
+        )
+    if len(set(idx.tolist())) < size:
+        raise _mistake(WITH_REPLACEMENT, "a row appears twice; draw indices with replace=False")
+    # A correct draw of >= 5 rows from >= 10 equals rows 0, 1, 2, ... with chance < 1e-4.
+    if size >= 5 and np.array_equal(idx, np.arange(size)):
+        raise _mistake(FIRST_ROWS, f"the batch is X[:{size}]; pick random row indices")
+
+
+def _judge_epoch_batches(args, out):
+    X, batch_size, _ = args
+    n, d = X.shape
+    k = batches_per_epoch(n, batch_size)
+    if out.ndim != 3 or out.shape[1:] != (batch_size, d):
+        raise AssertionError(
+            f"the batches have shape {out.shape}, expected {k} batches of shape {(batch_size, d)}"
+        )
+    if out.shape[0] == k - 1:
+        raise _mistake(LAST_BATCH_MISSING, f"{k - 1} batches instead of {k}")
+    if out.shape[0] != k:
+        raise AssertionError(f"{out.shape[0]} batches, expected {k} (ceil(n / batch_size))")
+    idx = _row_index(X, out.reshape(n, d))
+    if np.any(idx < 0):
+        raise AssertionError("a batch holds a row that is not a row of X")
+    if len(set(idx.tolist())) < n:
+        raise _mistake(
+            REPEATED_ROWS,
+            f"{n - len(set(idx.tolist()))} of the {n} rows are missing from the epoch; "
+            "shuffle once (a permutation) and slice it",
+        )
+    if np.array_equal(idx, np.arange(n)):
+        raise _mistake(NOT_SHUFFLED, "the epoch visits the rows in order 0, 1, 2, ...")
+
+
+# ----- cases ------------------------------------------------------------------------------------
+class SeededRng(np.random.Generator):
+    """A NumPy Generator that shows its seed in messages instead of a memory address."""
+
+    def __init__(self, seed):
+        super().__init__(np.random.PCG64(seed))
+        self.seed = int(seed)
+
+    def __repr__(self):
+        return f"np.random.default_rng({self.seed})"
+
+    def __reduce__(self):  # pickles (for the class grader's fresh process) as a SeededRng
+        return (SeededRng, (self.seed,))
+
+
+def _seeded(rng):
+    return SeededRng(int(rng.integers(2**32)))
+
+
+def _cases_batches_per_epoch(rng):
+    fixed = [(150, 10), (150, 20), (5000, 128), (7, 7), (1, 1), (10, 100), (100, 1)]
+    rand = []
+    for _ in range(8):
+        b = int(rng.integers(1, 200))
+        rand.append((int(rng.integers(1, 5000)), b))
+    return fixed + rand
+
+
+def _cases_get_batch(rng):
+    fixed = [
+        (_distinct_rows(np.random.default_rng(1), 20, 3), 15, SeededRng(7)),
+        (_distinct_rows(np.random.default_rng(2), 12, 1), 12, SeededRng(8)),
+    ]
+    rand = []
+    for _ in range(6):
+        n = int(rng.integers(10, 60))
+        rand.append((_distinct_rows(rng, n, int(rng.integers(1, 6))), int(rng.integers(5, n + 1)),
+                     _seeded(rng)))  # fmt: skip
+    return fixed + rand
+
+
+def _cases_epoch_batches(rng):
+    fixed = [
+        (_distinct_rows(np.random.default_rng(3), 12, 2), 4, SeededRng(9)),
+        (_distinct_rows(np.random.default_rng(4), 10, 3), 1, SeededRng(10)),
+        (_distinct_rows(np.random.default_rng(5), 10, 3), 10, SeededRng(11)),
+    ]
+    rand = []
+    for _ in range(6):
+        b = int(rng.integers(2, 9))
+        n = b * int(rng.integers(5, 12))  # a multiple of b: equal batches stack into one array
+        rand.append((_distinct_rows(rng, n, int(rng.integers(1, 5))), b, _seeded(rng)))
+    return fixed + rand
+
+
+# ----- likely mistakes (used in the messages and by the tests) ---------------------------------
+def _get_batch_with_replacement(X, size, rng):
+    return np.asarray(X)[rng.choice(len(X), size, replace=True)]
+
+
+def _get_batch_first_rows(X, size, rng):
+    return np.asarray(X)[:size]
+
+
+def _epoch_fresh_batch_per_step(X, batch_size, rng):
+    X = np.asarray(X)
+    steps = batches_per_epoch(len(X), batch_size)
+    return [X[rng.choice(len(X), batch_size, replace=False)] for _ in range(steps)]
+
+
+def _epoch_not_shuffled(X, batch_size, rng):
+    X = np.asarray(X)
+    return [X[i : i + batch_size] for i in range(0, len(X), batch_size)]
+
+
+def _epoch_stops_early(X, batch_size, rng):
+    X = np.asarray(X)
+    shuffled = X[rng.permutation(len(X))]
+    return [shuffled[i : i + batch_size] for i in range(0, len(X) - batch_size, batch_size)]
+
+
+EXERCISES = [
+    register(
+        Exercise(
+            grade_id="04-batches-per-epoch",
+            function_name="batches_per_epoch",
+            cases=_cases_batches_per_epoch,
+            reference=batches_per_epoch,
+            mistakes={
+                "floor division (the last, partial batch is lost)": lambda n, b: n // b,
+                "n / batch_size without rounding up": lambda n, b: n / b,
+            },
+            n_fixed=7,
+            description="how many batches cover n rows once",
+        )
+    ),
+    register(
+        Exercise(
+            grade_id="04-get-batch",
+            function_name="get_batch",
+            cases=_cases_get_batch,
+            reference=_get_batch,
+            mistakes={
+                WITH_REPLACEMENT: _get_batch_with_replacement,
+                FIRST_ROWS: _get_batch_first_rows,
+            },
+            n_fixed=2,
+            judge=_judge_get_batch,
+            forbidden=("aecourse.autoencoder.get_batch",),
+            description="size distinct random rows of X (Listing 7.7)",
+        )
+    ),
+    register(
+        Exercise(
+            grade_id="04-epoch-batches",
+            function_name="epoch_batches",
+            cases=_cases_epoch_batches,
+            reference=epoch_batches,
+            mistakes={
+                REPEATED_ROWS: _epoch_fresh_batch_per_step,
+                NOT_SHUFFLED: _epoch_not_shuffled,
+                LAST_BATCH_MISSING: _epoch_stops_early,
+            },
+            n_fixed=3,
+            judge=_judge_epoch_batches,
+            description="one shuffled epoch of batches covering every row once (Listing 7.8 fix)",
+        )
+    ),
+]
+
+TYPICAL_MISTAKES: dict[str, dict[str, str]] = {
+    "with-replacement": {
+        "04-get-batch-solution": (
+            "def get_batch(X, size, rng):\n"
+            "    rows = rng.choice(len(X), size, replace=True)\n"
+            "    return np.asarray(X)[rows]\n"
+        ),
+    },
+    "no-shuffle": {
+        "04-epoch-batches-solution": (
+            "def epoch_batches(X, batch_size, rng):\n"
+            "    X = np.asarray(X)\n"
+            "    return [X[i : i + batch_size] for i in range(0, len(X), batch_size)]\n"
+        ),
+        "04-batches-per-epoch-solution": (
+            "def batches_per_epoch(n, batch_size):\n    return n // batch_size\n"
+        ),
+    },
+}

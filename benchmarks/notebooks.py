@@ -1,0 +1,167 @@
+"""Wall time of the solution notebooks and of autograding them with nbgrader.
+
+Everything runs on copies in a temporary directory: the notebooks may write files
+(checkpoints, figures) next to themselves, and nbgrader writes a gradebook.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+__all__ = ["solution_notebooks", "time_startup", "time_notebook_suite", "time_autograde"]
+
+
+def solution_notebooks(repo):
+    """The solution notebooks ``solutions/NN_topic/topic.ipynb``, sorted."""
+    return sorted(
+        p for p in Path(repo, "solutions").glob("*/*.ipynb") if ".ipynb_checkpoints" not in p.parts
+    )
+
+
+def _env():
+    """The environment for child processes: this venv's bin first (nbgrader calls alembic)."""
+    env = dict(os.environ)
+    bindir = str(Path(sys.executable).parent)
+    env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    return env
+
+
+def time_startup(repeats=2):
+    """Seconds for a fresh interpreter to ``import tensorflow`` and ``import aecourse``."""
+    out = {}
+    for name, code in (
+        ("python", "pass"),
+        ("import tensorflow", "import tensorflow"),
+        ("import aecourse", "import aecourse"),
+    ):
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], env=_env(), check=True,
+                           capture_output=True)  # fmt: skip
+            times.append(time.perf_counter() - start)
+        out[name] = min(times)
+    return out
+
+
+def time_notebook_suite(notebooks, timeout=600):
+    """Execute each notebook top to bottom in a fresh kernel; {"total_s", "notebooks": {...}}."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    per_notebook = {}
+    with tempfile.TemporaryDirectory(prefix="aecourse-bench-nb-") as tmp:
+        for path in notebooks:
+            workdir = Path(tmp, path.parent.name)
+            shutil.copytree(path.parent, workdir)
+            nb = nbformat.read(workdir / path.name, as_version=4)
+            client = NotebookClient(
+                nb, timeout=timeout, kernel_name="python3",
+                resources={"metadata": {"path": str(workdir)}},
+            )  # fmt: skip
+            start = time.perf_counter()
+            error = None
+            try:
+                client.execute()
+            except Exception as exc:  # record and go on: one broken lesson should not hide the rest
+                error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            per_notebook[f"{path.parent.name}/{path.name}"] = {
+                "seconds": time.perf_counter() - start,
+                "error": error,
+            }
+    return {
+        "total_s": sum(v["seconds"] for v in per_notebook.values()),
+        "notebooks": per_notebook,
+    }
+
+
+def _nbgrader(root, *args):
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={root}"],
+        cwd=root, env=_env(), capture_output=True, text=True,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed: {' | '.join(tail)}")
+    return time.perf_counter() - start
+
+
+def _course(repo, root, notebooks):
+    """A course directory in ``root``: the repo's config with paths pointing inside root."""
+    root.mkdir(parents=True, exist_ok=True)
+    config = Path(repo, "nbgrader_config.py").read_text()
+    # Later assignments win in a traitlets config file: keep every grading state in root.
+    config += (
+        "\n# --- benchmark overrides: all grading state inside this temporary course ---\n"
+        f"c.CourseDirectory.root = {str(root)!r}\n"
+        "c.CourseDirectory.source_directory = 'solutions'\n"
+        "c.CourseDirectory.release_directory = 'release'\n"
+        f"c.CourseDirectory.submitted_directory = {str(root / 'submitted')!r}\n"
+        f"c.CourseDirectory.autograded_directory = {str(root / 'autograded')!r}\n"
+        f"c.CourseDirectory.feedback_directory = {str(root / 'feedback')!r}\n"
+        f"c.CourseDirectory.db_url = 'sqlite:///{root / 'gradebook.db'}'\n"
+    )
+    (root / "nbgrader_config.py").write_text(config)
+    for path in notebooks:
+        shutil.copytree(path.parent, root / "solutions" / path.parent.name)
+
+
+def time_autograde(repo, notebooks, jobs=2):
+    """Seconds per autograded submission (the solution notebooks), serial and with ``jobs``.
+
+    Each job works in its own copy of the course (its own gradebook), since nbgrader's
+    SQLite gradebook is not meant for concurrent writers.
+    """
+    assignments = [p.parent.name for p in notebooks]
+    result = {"submissions": len(notebooks), "jobs": jobs}
+    with tempfile.TemporaryDirectory(prefix="aecourse-bench-grade-") as tmp:
+        base = Path(tmp, "course0")
+        _course(repo, base, notebooks)
+        start = time.perf_counter()
+        for assignment in assignments:
+            _nbgrader(base, "generate_assignment", assignment, "--force")
+        result["generate_assignment_s"] = time.perf_counter() - start
+        for worker in range(1, jobs):
+            shutil.copytree(base, Path(tmp, f"course{worker}"))
+        roots = [Path(tmp, f"course{worker}") for worker in range(jobs)]
+
+        def submit(root, student):
+            for path in notebooks:
+                target = root / "submitted" / student / path.parent.name
+                target.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, target / path.name)
+
+        submit(base, "serial")
+        serial = {}
+        for assignment in assignments:
+            serial[assignment] = _nbgrader(
+                base, "autograde", assignment, "--student=serial", "--force"
+            )
+        result["serial_per_submission_s"] = serial
+        result["serial_mean_s"] = sum(serial.values()) / len(serial)
+
+        # Parallel: the same submissions dealt round-robin to `jobs` workers.
+        shares = [assignments[w::jobs] for w in range(jobs)]
+        for root in roots:
+            submit(root, "parallel")
+
+        def work(w):
+            for assignment in shares[w]:
+                _nbgrader(roots[w], "autograde", assignment, "--student=parallel", "--force")
+
+        start = time.perf_counter()
+        with ThreadPoolExecutor(jobs) as pool:
+            list(pool.map(work, range(jobs)))
+        wall = time.perf_counter() - start
+        result["parallel_wall_s"] = wall
+        result["parallel_per_submission_s"] = wall / len(assignments)
+    return result
