@@ -28,7 +28,11 @@ SUBMODULES = (
     "variants",
 )
 # Names re-exported from a submodule: name -> module.
-_REEXPORTS = {"Autoencoder": "autoencoder", "get_batch": "autoencoder"}
+_REEXPORTS = {
+    "Autoencoder": "autoencoder",
+    "NotTrainedError": "autoencoder",
+    "get_batch": "autoencoder",
+}
 
 __all__ = ["set_seed", "tf", "keras", "__version__", *SUBMODULES, *_REEXPORTS]
 

@@ -171,7 +171,7 @@ class Autoencoder:
             self._decode_py, input_signature=[tf.TensorSpec([None, h], tf.float32)]
         )
         self._generator = tf.random.Generator.from_seed(0)  # reseeded by _initialize
-        self._run_epochs = tf.function(self._run_epochs_py)
+        self._run_epochs = tf.function(self._run_epochs_py, reduce_retracing=True)
 
     def _initialize(self, data, seed):
         rng = np.random.default_rng(seed)
@@ -212,7 +212,8 @@ class Autoencoder:
         with tf.GradientTape() as tape:
             code = tf.tanh(xb @ v["encode/weights"] + v["encode/biases"])
             out = code @ v["decode/weights"] + v["decode/biases"]
-            loss = tf.sqrt(tf.reduce_mean(tf.square(xb - out)))
+            # The tiny offset keeps sqrt's gradient finite when a batch is reconstructed exactly.
+            loss = tf.sqrt(tf.reduce_mean(tf.square(xb - out)) + 1e-12)
         grads = tape.gradient(loss, self._params)
         # The fused RMSProp kernel (what TF1's RMSPropOptimizer ran): one op per variable
         # instead of a dozen, which matters when a step is a single sample.
@@ -355,7 +356,7 @@ class Autoencoder:
         return manager.save(checkpoint_number=max(taken, default=0) + 1)
 
     def restore(self, directory_or_path):
-        """Load weights from a directory (its latest checkpoint) or a checkpoint path; return self."""
+        """Load weights from a directory (its latest checkpoint) or a checkpoint path."""
         path = os.fspath(directory_or_path)
         if os.path.isdir(path):
             found = tf.train.latest_checkpoint(path)
@@ -368,19 +369,15 @@ class Autoencoder:
                 "or a path like 'checkpoints/ckpt-1'"
             )
         shapes = tf.train.load_checkpoint(path).get_variable_to_shape_map()
-        for name, want in [
-            ("encode/weights", [self.input_dim, self.hidden_dim]),
-            ("decode/weights", [self.hidden_dim, self.input_dim]),
-        ]:
-            got = shapes.get(f"{name}/.ATTRIBUTES/VARIABLE_VALUE")
-            if got is None:
-                raise ValueError(f"{path!r} is not an Autoencoder checkpoint (no {name})")
-            if list(got) != want:
-                raise ValueError(
-                    f"checkpoint {path!r} holds {name} of shape {tuple(got)}, but this model "
-                    f"needs {tuple(want)}: create Autoencoder(input_dim={got[0] if name[0] == 'e' else got[1]}, "
-                    f"hidden_dim={got[1] if name[0] == 'e' else got[0]}) to restore it"
-                )
+        got = shapes.get("encode/weights/.ATTRIBUTES/VARIABLE_VALUE")
+        if got is None:
+            raise ValueError(f"{path!r} is not an Autoencoder checkpoint (no encode/weights)")
+        if list(got) != [self.input_dim, self.hidden_dim]:
+            raise ValueError(
+                f"checkpoint {path!r} holds encode/weights of shape {tuple(got)}, but this model "
+                f"needs {(self.input_dim, self.hidden_dim)}: create "
+                f"Autoencoder(input_dim={got[0]}, hidden_dim={got[1]}) to restore it"
+            )
         self._build()
         self._ckpt.restore(path).assert_existing_objects_matched()
         self.epochs_trained_ = int(self._epochs_var.numpy())

@@ -126,7 +126,7 @@ class OneHiddenLayerNet:
             for i in tf.range(self.epochs):
                 with tf.GradientTape() as tape:
                     loss = tf.reduce_mean(tf.square(self._net(x) - y))
-                optimizer.apply_gradients(zip(tape.gradient(loss, params), params))
+                optimizer.apply_gradients(zip(tape.gradient(loss, params), params, strict=True))
                 losses = losses.write(i, loss)
             return losses.stack()
 
@@ -145,5 +145,7 @@ class OneHiddenLayerNet:
         if v.ndim == 2 and v.shape[1] == 1:
             v = v[:, 0]
         if v.ndim != 1 or v.size == 0 or not np.all(np.isfinite(v)):
-            raise ValueError(f"{what} must be a non-empty 1-D array of finite numbers, got {v.shape}")
+            raise ValueError(
+                f"{what} must be a non-empty 1-D array of finite numbers, got {v.shape}"
+            )
         return v[:, None]

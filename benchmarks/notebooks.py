@@ -34,8 +34,11 @@ def _env():
     return env
 
 
-def time_startup(repeats=2):
-    """Seconds for a fresh interpreter to ``import tensorflow`` and ``import aecourse``."""
+def time_startup(repeats=1):
+    """Seconds for a fresh interpreter to ``import tensorflow`` and ``import aecourse``.
+
+    The best of ``repeats`` runs (other processes only ever add time).
+    """
     out = {}
     for name, code in (
         ("python", "pass"),
@@ -70,7 +73,8 @@ def time_notebook_suite(notebooks, timeout=600):
             start = time.perf_counter()
             error = None
             try:
-                client.execute()
+                # The kernels' own stderr (ipykernel's TCP warning) would flood the report.
+                client.execute(stderr=subprocess.DEVNULL)
             except Exception as exc:  # record and go on: one broken lesson should not hide the rest
                 error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
             per_notebook[f"{path.parent.name}/{path.name}"] = {

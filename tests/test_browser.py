@@ -70,9 +70,17 @@ def chromium():
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     """A temporary copy of the course (config, solutions, notebooks) and its grading root."""
-    for needed in ("nbgrader_config.py", f"solutions/{LESSON}/{NOTEBOOK}"):
-        if not (COURSE_SOURCE / needed).exists():
-            pytest.fail(f"{COURSE_SOURCE / needed} is missing: the browser tests need the lesson")
+    needed = (
+        "nbgrader_config.py",
+        f"solutions/{LESSON}/{NOTEBOOK}",
+        f"notebooks/{LESSON}/{NOTEBOOK}",
+    )
+    for name in needed:
+        if not (COURSE_SOURCE / name).exists():
+            pytest.fail(
+                f"{COURSE_SOURCE / name} is missing: the browser tests need the lesson and its "
+                f"student release (nbgrader generate_assignment {LESSON})"
+            )
     base = tmp_path_factory.mktemp("browser")
     root = base / "course"
     root.mkdir()
@@ -137,7 +145,8 @@ def open_notebook(server, page, path: str) -> None:
 
 
 def wait_kernel_idle(page, timeout_ms: int = CELL_TIMEOUT_MS) -> None:
-    page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').first.wait_for(
+    """Wait until the status bar reads "<kernel> | Idle" (the kernel is connected and free)."""
+    page.locator(".jp-StatusBar-Widget", has_text=re.compile(r"\|\s*Idle")).first.wait_for(
         timeout=timeout_ms
     )
 
@@ -146,6 +155,15 @@ def menu(page, top: str, item: str) -> None:
     """Click ``top`` in the main menu bar, then ``item`` in the menu it opens."""
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{top}$")).click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(item)}$")).click()
+
+
+def nbgrader_menu_items(page) -> list[str]:
+    """Labels of the visible entries of the Nbgrader menu (then closes it)."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Nbgrader$")).click()
+    page.locator(".lm-Menu").first.wait_for()
+    items = page.locator(".lm-Menu-item:not(.lm-mod-hidden) .lm-Menu-itemLabel").all_inner_texts()
+    page.keyboard.press("Escape")
+    return [item.strip() for item in items if item.strip()]
 
 
 def code_prompts(page) -> list[str]:
@@ -226,6 +244,7 @@ def test_student_setup_hides_instructor_tools(student):
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.wait_for()
     shot(page, "01_student_lab")
     assert page.locator(CREATE_ASSIGNMENT_TAB).count() == 0, "students see Create Assignment"
+    assert nbgrader_menu_items(page) == ["Assignment List"]
     with pytest.raises(Exception, match="404"):
         server.api("formgrader/api/assignments")
 
@@ -267,6 +286,7 @@ def test_solution_runs_and_shows_a_figure(instructor):
     server, page = instructor
     open_notebook(server, page, f"solutions/{LESSON}/{NOTEBOOK}")
     assert page.locator(CREATE_ASSIGNMENT_TAB).count() == 1, "instructor lacks Create Assignment"
+    assert "Formgrader" in nbgrader_menu_items(page)
     run_all(page)
     shot(page, "04_solution_run")
     prompts = code_prompts(page)

@@ -69,6 +69,8 @@ def _strip_magics(source: str) -> str:
 
 def _encode(value, np):
     """A student's return value as plain data: {"s": shape, "d": float64 values} or a string."""
+    if value is None:
+        raise ValueError("the result is None: did you forget a `return` statement?")
     if hasattr(value, "numpy") and callable(value.numpy):
         value = value.numpy()
     arr = np.asarray(value, dtype=object)

@@ -11,6 +11,22 @@ root: $AECOURSE_GRADING_ROOT or <repo>/.grading), so formgrader and ``nbgrader e
 them. The gradebook is backed up first (SQLite: backups/gradebook-<time>.db). A CSV with a
 reason and a needs-look flag per student goes to <grading root>/reports/<assignment>.csv.
 
+How it holds: each submission is graded by its own ``nbgrader autograde`` subprocess in a
+scratch course (a copy of a template gradebook), while a second sandboxed process runs the
+student's cells with plain ``exec`` and calls every graded function on cases drawn with a
+seed the grader chose; the outputs come back as JSON numbers and are compared with the
+reference in the grader. The re-check's verdict wins; a disagreement with nbgrader flags
+the submission. The final scores replace the submission's rows in one transaction.
+
+Sandbox (as root, e.g. a grading server or CI container): nbgrader stays trusted, its
+kernel and the re-check run under ``unshare --mount`` as a numeric uid of their own
+(61000 + job slot, no passwd entry), in an empty scratch folder seen as /mnt, with
+solutions/, .git, the grading root (gradebook, other submissions), /root and /home covered
+by empty tmpfs mounts, private /tmp and /dev/shm, a scrubbed environment and rlimits (4 GB
+address space, CPU = budget, 64 MB files). When the budget runs out every process of that
+uid is killed. Without root only the environment, the working folder and the rlimits
+apply: grade as root (or in a container) for a class you do not trust.
+
 Exit status: 0 all graded, none flagged; 1 all graded, some flagged for a look (nbgrader
 and the re-check disagreed, or the grader itself hit a problem); 3 some submissions could
 not be written to the gradebook (see the summary); 2 bad arguments.

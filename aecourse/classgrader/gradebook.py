@@ -170,14 +170,27 @@ def _replace(
         .filter(SubmittedAssignment.assignment == asg, SubmittedAssignment.student == stu)
         .one_or_none()
     )
-    if sub is None:
-        sub = SubmittedAssignment(assignment=asg, student=stu)
-        s.add(sub)
+    with s.no_autoflush:
+        if sub is None:
+            sub = SubmittedAssignment(assignment=asg, student=stu)
+            s.add(sub)
+        have = {snb.notebook.name for snb in sub.notebooks}
+        for notebook in asg.notebooks:
+            if notebook.name not in have:
+                s.add(_new_submitted_notebook(notebook, sub))
+    # Flush the new rows so that every grade's cell relationship loads below.
+    s.flush()
+    s.expire_all()
+    sub = (
+        s.query(SubmittedAssignment)
+        .filter(SubmittedAssignment.assignment == asg, SubmittedAssignment.student == stu)
+        .one()
+    )
     if timestamp is not None:
         sub.timestamp = timestamp
     have = {snb.notebook.name: snb for snb in sub.notebooks}
     for notebook in asg.notebooks:
-        snb = have.get(notebook.name) or _new_submitted_notebook(notebook, sub)
+        snb = have[notebook.name]
         cells = scores.get(notebook.name, {})
         snb.flagged = bool(flagged)
         for grade in snb.grades:

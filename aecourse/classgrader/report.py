@@ -53,6 +53,8 @@ def summary(batch) -> str:
         f"sandbox: {batch.isolation}",
         f"gradebook backup: {batch.backup or 'none (new gradebook, or not SQLite: use pg_dump)'}",
     ]
+    if getattr(batch, "feedback_error", None):
+        lines.append(f"nbgrader generate_feedback failed:\n{batch.feedback_error}")
     for o in outs:
         flag = "  LOOK" if o.needs_look else ""
         lines.append(

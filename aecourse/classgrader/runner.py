@@ -63,6 +63,7 @@ class Outcome:
     cells: dict = field(default_factory=dict)
     seed: int | None = None
     seconds: float = 0.0
+    timings: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -72,6 +73,7 @@ class Batch:
     backup: str | None
     isolation: str
     seconds: float
+    feedback_error: str | None = None
 
 
 # --- nbgrader in a scratch course -----------------------------------------------------------
@@ -306,9 +308,14 @@ class _Submission:
                 start_new_session=True,
             ),
         }
-        deadline = time.monotonic() + opts.budget
+        t_start = time.monotonic()
+        deadline = t_start + opts.budget
         timed_out = dict.fromkeys(procs, False)
+        finished: dict[str, float] = {}
         while any(p.poll() is None for p in procs.values()):
+            for key, p in procs.items():
+                if p.returncode is not None and key not in finished:
+                    finished[key] = round(time.monotonic() - t_start, 1)
             if time.monotonic() > deadline:
                 for key, p in procs.items():
                     if p.poll() is None:
@@ -322,6 +329,8 @@ class _Submission:
             time.sleep(0.2)
         nb_log.close()
         child_log.close()
+        ends = {k: p.returncode for k, p in procs.items()}
+        t_run = time.monotonic() - t_start
         if self.uid is not None:
             sandbox.kill_uid(self.uid)  # a kernel left behind by a killed nbgrader
 
@@ -349,7 +358,12 @@ class _Submission:
         verdicts = recheck.judge(events, job, child_death)
         outcome = self._merge(release_nb, name, nb_scores, verdicts, prepared.notes, kernel_note)
         outcome.seed = seed
+        outcome.timings["run"] = round(t_run, 1)
+        outcome.timings["exit"] = ends
+        outcome.timings["finished"] = finished
+        t_write = time.monotonic()
         self._write(outcome, name, timestamp, nb_scores, course, db)
+        outcome.timings["write"] = round(time.monotonic() - t_write, 1)
         return outcome
 
     def _merge(self, release_nb, name, nb_scores, verdicts, notes, kernel_note) -> Outcome:
@@ -408,37 +422,48 @@ class _Submission:
         for gid, entry in nb_scores.items():
             if "auto_comment" in entry:
                 scores[nbname].setdefault(gid, {})["auto_comment"] = entry["auto_comment"]
-        feedback = None
-        if course is not None and nb_scores:
-            # nbgrader's feedback, from the scratch gradebook holding the final scores.
-            gradebook.replace_submission(
-                f"sqlite:///{db}", opts.assignment, self.student, scores, out.needs_look, timestamp
-            )
-            proc = subprocess.run(
-                _nbgrader_cmd(
-                    "generate_feedback", opts.assignment, "--student", self.student, "--force"
-                ),
-                cwd=course,
-                env=_env({"AECOURSE_GRADING_ROOT": str(opts.grading_root)}),
-                capture_output=True,
-                text=True,
-                timeout=max(60.0, opts.budget),
-            )
-            if proc.returncode == 0:
-                feedback = course / "feedback" / self.student / opts.assignment
         gradebook.replace_submission(
             opts.db_url, opts.assignment, self.student, scores, out.needs_look, timestamp
         )
         # Only after the gradebook commit: nbgrader's folders for this student.
         graded = course / "autograded" / self.student / opts.assignment if course else None
         _swap(graded, opts.grading_root / "autograded" / self.student / opts.assignment)
-        fb_dest = opts.grading_root / "feedback" / self.student / opts.assignment
-        _swap(feedback, fb_dest)
-        fb_dest.mkdir(parents=True, exist_ok=True)
-        (fb_dest / "aecourse-grading.txt").write_text(_feedback_text(out, opts.assignment))
+        # Stale feedback goes; the batch writes new feedback from the gradebook at the end.
+        _swap(None, opts.grading_root / "feedback" / self.student / opts.assignment)
         record = opts.grading_root / "aecourse-grade" / opts.assignment / f"{self.student}.json"
         record.parent.mkdir(parents=True, exist_ok=True)
         record.write_text(json.dumps(asdict(out), indent=1))
+
+
+def _feedback(opts: Options, outcomes: list[Outcome]) -> str | None:
+    """nbgrader's feedback for the graded students, in one run, from the class gradebook."""
+    autograded = opts.grading_root / "autograded"
+    graded = [o.student for o in outcomes if (autograded / o.student / opts.assignment).is_dir()]
+    error = None
+    if graded:
+        others = [p.name for p in autograded.iterdir() if p.is_dir() and p.name not in graded]
+        args = [
+            "generate_feedback",
+            opts.assignment,
+            "--force",
+            f"--CourseDirectory.db_url={opts.db_url}",
+        ]
+        if others:
+            args.append(f"--CourseDirectory.student_id_exclude={','.join(others)}")
+        proc = subprocess.run(
+            _nbgrader_cmd(*args),
+            cwd=opts.repo,
+            env=_env({"AECOURSE_GRADING_ROOT": str(opts.grading_root)}),
+            capture_output=True,
+            text=True,
+        )
+        if proc.returncode != 0:
+            error = "\n".join((proc.stdout + proc.stderr).splitlines()[-10:])
+    for out in outcomes:
+        dest = opts.grading_root / "feedback" / out.student / opts.assignment
+        dest.mkdir(parents=True, exist_ok=True)
+        (dest / "aecourse-grading.txt").write_text(_feedback_text(out, opts.assignment))
+    return error
 
 
 def _feedback_text(out: Outcome, assignment: str) -> str:
@@ -524,6 +549,7 @@ def grade_class(opts: Options, progress=None) -> Batch:
 
         with ThreadPoolExecutor(max_workers=max(1, opts.jobs)) as pool:
             outcomes = list(pool.map(one, students))
+        feedback_error = _feedback(opts, outcomes)
     finally:
         if not opts.keep_work:
             shutil.rmtree(work, ignore_errors=True)
@@ -538,4 +564,5 @@ def grade_class(opts: Options, progress=None) -> Batch:
         str(backup) if backup else None,
         isolation,
         round(time.monotonic() - t0, 1),
+        feedback_error,
     )
