@@ -190,8 +190,8 @@ def autograde_class(
 
     Each shard grades a subset of the assignments with its own grading root (its own
     gradebook: SQLite does not like concurrent writers), copied from the course's gradebook
-    after generate_assignment (in ``course_grading``). Writes feedback HTML and the merged
-    ``workdir/grades.csv``.
+    after generate_assignment (in ``course_grading``). Collects the feedback HTML in
+    ``workdir/feedback`` and the grades of every shard in ``workdir/grades.csv``.
     """
     progress = progress or Progress(quiet=True)
     assignments = list(assignments)
@@ -220,6 +220,9 @@ def autograde_class(
     scores = {
         (r["student_id"], r["assignment"]): (float(r["score"]), float(r["max_score"])) for r in rows
     }
+    for grading, _, _ in shards:  # one feedback tree for the whole class
+        if (grading / "feedback").is_dir():
+            shutil.copytree(grading / "feedback", workdir / "feedback", dirs_exist_ok=True)
     shard_of = {a: g for g, mine, _ in shards for a in mine}
     return ClassResult(scores, list(submissions), [g for g, _, _ in shards], csv_path, shard_of)
 
@@ -247,6 +250,11 @@ def _table(result: ClassResult, assignments) -> tuple[str, list[str], list[str]]
             failures.append(f"{a}: the untouched release scored {unt and unt[0]} (expected 0)")
         fmt = lambda v: f"{v[0]:g}" if v else "?"  # noqa: E731
         lines.append(f"{a:<20}{maxp:>6g}{fmt(ref):>11}{fmt(unt):>11}   " + ", ".join(mist))
+    totals = [
+        sum(result.scores.get((student, a), (0.0, 0.0))[i] for a in assignments)
+        for student, i in (("reference", 1), ("reference", 0), ("untouched", 0))
+    ]
+    lines.append(f"{'total':<20}{totals[0]:>6g}{totals[1]:>11g}{totals[2]:>11g}")
     return "\n".join(lines), failures, warnings
 
 
@@ -323,7 +331,7 @@ def run_demo(
         ]
     progress(f"autograding {len(subs)} submission(s) with {jobs} job(s)")
     result = autograde_class(course_root, grading, workdir, subs, assignments, jobs, progress)
-    progress(f"feedback HTML in {workdir}/grading-*/feedback, grades in {result.csv_path}")
+    progress(f"feedback HTML in {workdir / 'feedback'}, grades in {result.csv_path}")
     table, fails, warns = _table(result, assignments)
     print(table, flush=True)
     return result, failures + fails, warnings + warns

@@ -189,13 +189,20 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    """Start JupyterLab in the foreground until it is stopped (Ctrl-C)."""
+    """Start JupyterLab in the foreground until stopped (Ctrl-C twice, or File > Shut Down)."""
     argv, env, cwd = lab_command(
         args.role, root=args.root, port=args.port, open_browser=not args.no_browser
     )
     state = env["AECOURSE_GRADING_ROOT"]
-    print(f"aecourse lab: {args.role} set-up in {cwd} (nbgrader state in {state})")
-    try:
-        return subprocess.call(argv, env=env, cwd=cwd)
-    except KeyboardInterrupt:
-        return 130
+    print(f"aecourse lab: {args.role} set-up in {cwd} (nbgrader state in {state})", flush=True)
+    if os.name == "posix":
+        # Become the server: Ctrl-C then reaches Jupyter alone, which shuts its kernels down
+        # (a parent killing the child on KeyboardInterrupt would orphan them).
+        os.chdir(cwd)
+        os.execve(argv[0], argv, env)
+    proc = subprocess.Popen(argv, env=env, cwd=cwd)
+    while True:
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:  # Jupyter got it too and asks for confirmation
+            continue

@@ -39,24 +39,23 @@ def mean_rmse(data):
     return _rmse(np.broadcast_to(data.mean(axis=0), data.shape), data)
 
 
-def autoencoder_rmse(data, hidden_dim, config, epochs, batch_size=None, seed=0, **kwargs):
-    """Train a fresh Autoencoder; return {"rmse", "seconds", "epochs", "saturated"}.
-
-    saturated: fraction of hidden tanh units with |code| > 0.99 over the data (the book's
-    configuration pins almost all of them at +-1).
-    """
+def _model(data, hidden_dim, config, epochs, batch_size, seed, **kwargs):
     from aecourse.autoencoder import Autoencoder
 
-    model = Autoencoder(
-        data.shape[1],
-        hidden_dim,
-        epoch=epochs,
-        batch_size=batch_size,
-        verbose=False,
-        seed=seed,
-        **config,
-        **kwargs,
-    )
+    return Autoencoder(data.shape[1], hidden_dim, epoch=epochs, batch_size=batch_size,
+                       verbose=False, seed=seed, **config, **kwargs)  # fmt: skip
+
+
+def autoencoder_rmse(data, hidden_dim, config, epochs, batch_size=None, seed=0, model=None):
+    """Train an Autoencoder (a fresh one unless ``model`` is given); return its figures.
+
+    {"rmse", "seconds" (of ``train``), "epochs", "batch_size", "saturated"}: saturated is
+    the fraction of hidden tanh units with |code| > 0.99 over the data (the book's
+    configuration pins almost all of them at +-1).
+    """
+    if model is None:
+        model = _model(data, hidden_dim, config, epochs, batch_size, seed)
+    model.epoch = epochs
     start = time.perf_counter()
     model.train(data)
     seconds = time.perf_counter() - start
@@ -70,14 +69,36 @@ def autoencoder_rmse(data, hidden_dim, config, epochs, batch_size=None, seed=0, 
     }
 
 
-def quality_report(images, image_budget_s=30.0, image_batch=100, image_seconds_per_epoch=None,
-                   iris_epochs=250, image_max_epochs=None, seed=0):  # fmt: skip
+def _epochs_within(data, hidden, config, batch_size, budget_s, seed, max_epochs):
+    """(a model traced for this batch size, the epochs that fit in budget_s right now).
+
+    A trial run on the same model measures the cost per epoch (with train's own overhead)
+    just before the real run, so a change in the machine's load since the timing part
+    does not push the real run past its budget.
+    """
+    model = _model(data, hidden, config, 1, batch_size, seed)
+    model.train(data)  # traces the epoch function
+    trial = 1
+    while True:
+        model.epoch = trial
+        start = time.perf_counter()
+        model.train(data)
+        elapsed = time.perf_counter() - start
+        if elapsed > 0.05 * budget_s or trial >= (max_epochs or 10**6):
+            break
+        trial *= 4
+    # 10% of the budget is left for noise: the real run must not exceed it.
+    epochs = max(1, int(0.9 * budget_s * trial / elapsed))
+    return model, min(epochs, max_epochs) if max_epochs else epochs
+
+
+def quality_report(images, image_budget_s=30.0, image_batch=100, iris_epochs=250,
+                   image_max_epochs=None, seed=0):  # fmt: skip
     """RMSE of the book's and the course's configurations against PCA on iris and images.
 
     iris: 4 -> 1 -> 4, ``iris_epochs`` per-sample epochs (Listing 7.6's budget).
     images: d -> 100 -> d with batches of ``image_batch``, as many epochs as fit in
-    ``image_budget_s`` at ``image_seconds_per_epoch`` (measured by the timing part; a short
-    trial run measures it when not given).
+    ``image_budget_s`` seconds of ``train`` (measured just before; same epochs for both).
     """
     from aecourse.datasets import load_iris
 
@@ -87,16 +108,12 @@ def quality_report(images, image_budget_s=30.0, image_batch=100, image_seconds_p
         out["iris"][name] = autoencoder_rmse(iris, 1, config, iris_epochs, seed=seed)
     hidden = min(100, *images.shape)
     img = {"code_size": hidden, "pca": pca_rmse(images, hidden), "mean": mean_rmse(images)}
-    if image_seconds_per_epoch is None:
-        trial = autoencoder_rmse(images, hidden, COURSE, 2, image_batch, seed=seed)
-        image_seconds_per_epoch = trial["seconds"] / 2
-    # Leave 10% of the budget for the call's own overhead (checks, initialisation, tracing).
-    epochs = max(1, int(0.9 * image_budget_s / max(image_seconds_per_epoch, 1e-6)))
-    if image_max_epochs is not None:
-        epochs = min(epochs, image_max_epochs)
     img["budget_s"] = image_budget_s
-    for name, config in (("book", BOOK), ("course", COURSE)):
-        img[name] = autoencoder_rmse(images, hidden, config, epochs, image_batch, seed=seed)
+    model, epochs = _epochs_within(
+        images, hidden, COURSE, image_batch, image_budget_s, seed, image_max_epochs
+    )
+    img["course"] = autoencoder_rmse(images, hidden, COURSE, epochs, image_batch, seed, model)
+    img["book"] = autoencoder_rmse(images, hidden, BOOK, epochs, image_batch, seed)
     out["images"] = img
     for part in out.values():
         for name in ("book", "course"):

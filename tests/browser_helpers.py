@@ -18,6 +18,7 @@ import urllib.request
 from pathlib import Path
 
 import nbformat
+import psutil
 
 from aecourse.lab import lab_command
 
@@ -45,8 +46,13 @@ CHROMIUM_ARGS = [
 
 
 def find_chromium() -> str | None:
-    """Path of Debian's Chromium, or None when it is not installed."""
-    for candidate in (os.environ.get("AECOURSE_CHROMIUM"), CHROMIUM, shutil.which("chromium")):
+    """Path of Debian's Chromium, or None when it is not installed.
+
+    ``AECOURSE_CHROMIUM``, when set, is the only candidate (a wrong path means "missing").
+    """
+    override = os.environ.get("AECOURSE_CHROMIUM")
+    candidates = [override] if override else [CHROMIUM, shutil.which("chromium")]
+    for candidate in candidates:
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
     return None
@@ -164,10 +170,19 @@ class LabServer:
         return kernels
 
     def stop(self, timeout: float = 30.0) -> list[int]:
-        """Shut the server down the way its UI does; return PIDs of kernels left behind."""
+        """Shut the server down the way its UI does; return PIDs of kernels left behind.
+
+        Left behind: a process started by the server (a notebook kernel, or one nbgrader
+        started to validate or autograde) still alive after the server exited.
+        """
         if self.proc is None:
             return []
+        children = []
         if self.proc.poll() is None:
+            try:
+                children = psutil.Process(self.proc.pid).children(recursive=True)
+            except psutil.Error:
+                pass
             try:
                 self.remember_kernels()
                 self.api("api/shutdown", method="POST")
@@ -181,11 +196,19 @@ class LabServer:
         self.proc = None
         # Kernels die asynchronously after the shutdown request; give them a moment.
         deadline = time.monotonic() + 10
-        left = kernel_processes(self.kernel_ids)
-        while left and time.monotonic() < deadline:
+        while True:
+            left = set(kernel_processes(self.kernel_ids))
+            left.update(p.pid for p in children if _alive(p))
+            if not left or time.monotonic() > deadline:
+                return sorted(left)
             time.sleep(0.3)
-            left = kernel_processes(self.kernel_ids)
-        return left
+
+
+def _alive(proc: psutil.Process) -> bool:
+    try:
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def solved_copy(release: Path, source: Path, out: Path) -> Path:

@@ -101,11 +101,15 @@ def test_quick_run_writes_complete_json_and_markdown(tmp_path):
         for b in batches:
             value = result["seconds_per_epoch"][method][b]
             assert value is not None and math.isfinite(value) and value >= 0, (method, b, value)
-    # The compute limit is the FLOP count over the measured peak, the same at every batch size.
-    limit = result["flop_per_epoch"] / (result["matmul_peak_gflops"] * 1e9)
-    assert result["seconds_per_epoch"]["compute_limit"]["100"] == pytest.approx(limit)
-    assert len(result["ratios"]) == len(report.TARGETS)
-    assert all(r["value"] is not None for r in result["ratios"])
+    # The compute limit is the FLOP count over the peak measured before that batch size's runs.
+    for b in batches:
+        peak = result["matmul_peak_gflops_by_batch"][b]
+        limit = result["flop_per_epoch"] / (peak * 1e9)
+        assert result["seconds_per_epoch"]["compute_limit"][b] == pytest.approx(limit)
+    names = [r["name"] for r in result["ratios"]]
+    assert names[: len(report.TARGETS)] == [t[0] for t in report.TARGETS]
+    assert any("iris" in name for name in names) and any("images" in name for name in names)
+    assert all(r["value"] is not None and r["ok"] in (True, False) for r in result["ratios"])
     for key in ("cpus", "cpu_model", "tensorflow", "onednn", "intra_op_threads"):
         assert key in result["machine"]
 
@@ -118,7 +122,26 @@ def test_quick_run_writes_complete_json_and_markdown(tmp_path):
         assert iris[config]["vs_pca"] == pytest.approx(iris[config]["rmse"] / iris["pca"])
 
     assert "| method | batch 1 | batch 10 | batch 100 | batch 500 |" in markdown
-    assert markdown.count("\n| ") >= len(METHODS) + len(report.TARGETS) + 2
+    assert markdown.count("\n| ") >= len(METHODS) + len(result["ratios"]) + 2
     for label in report.METHOD_LABELS.values():
         assert label in markdown
     assert "Load average" in markdown
+
+
+def test_image_quality_over_its_time_budget_misses_the_target():
+    def part(vs_pca, seconds):
+        return {"vs_pca": vs_pca, "seconds": seconds}
+
+    quality = {
+        "iris": {"course": part(1.05, 2.0)},
+        "images": {"course": part(1.10, 45.0), "budget_s": 30.0},
+    }
+    got = {r["name"]: r["ok"] for r in report.extra_targets(quality)}
+    assert got["course config RMSE / PCA's, iris"] is True
+    assert got["course config RMSE / PCA's, images, 30 s"] is False  # good RMSE, but too slow
+
+
+def test_a_failing_notebook_misses_the_suite_target():
+    suite = {"total_s": 120.0, "notebooks": {"a.ipynb": {"seconds": 120.0, "error": "boom"}}}
+    (target,) = report.extra_targets(notebooks=suite)
+    assert target["value"] == 120.0 and target["ok"] is False

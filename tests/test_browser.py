@@ -20,7 +20,17 @@ from pathlib import Path
 import pytest
 from browser_helpers import CHROMIUM_ARGS, LabServer, find_chromium, solved_copy
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+from aecourse import lab
+
+
+def browser_test(fn):
+    """Mark a test as a browser test (slow): it needs Chromium and JupyterLab servers.
+
+    The xdist group keeps them in one worker under ``pytest -n N --dist loadgroup``, so the
+    two servers start once; each test still opens what it needs, so any order works.
+    """
+    return pytest.mark.xdist_group("browser")(pytest.mark.browser(pytest.mark.slow(fn)))
+
 
 REPO = Path(__file__).resolve().parents[1]
 # A different course folder (same layout) can be tested with AECOURSE_BROWSER_COURSE.
@@ -58,7 +68,8 @@ def chromium():
     path = find_chromium()
     if path is None:
         reason = (
-            "Chromium not found at /usr/bin/chromium: install Debian's package "
+            f"Chromium not found ({os.environ.get('AECOURSE_CHROMIUM') or '/usr/bin/chromium'}): "
+            "install Debian's package "
             "(apt-get install chromium); the browser tests never download a browser"
         )
         if _in_ci():
@@ -109,12 +120,14 @@ def _server(role, course):
 
 
 @pytest.fixture(scope="module")
-def student(course, browser):
+def student(chromium, course, browser):
     """(server, page) of the student set-up; on teardown no kernel may be left running."""
     server = _server("student", course).start()
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     page.set_default_timeout(60_000)
+    # "Leave page?" (a notebook with unsaved outputs): leave, as a person moving on would.
+    page.on("dialog", lambda dialog: dialog.accept())
     yield server, page
     context.close()
     left = server.stop()
@@ -122,12 +135,14 @@ def student(course, browser):
 
 
 @pytest.fixture(scope="module")
-def instructor(course, browser):
+def instructor(chromium, course, browser):
     """(server, page) of the instructor set-up; on teardown no kernel may be left running."""
     server = _server("instructor", course).start()
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     page.set_default_timeout(60_000)
+    # "Leave page?" (a notebook with unsaved outputs): leave, as a person moving on would.
+    page.on("dialog", lambda dialog: dialog.accept())
     yield server, page
     context.close()
     left = server.stop()
@@ -173,6 +188,10 @@ def code_prompts(page) -> list[str]:
 def run_all(page) -> None:
     """Run > Run All Cells, and wait until every code cell has run (stops at an error)."""
     menu(page, "Run", "Run All Cells")
+    # Queued cells show [*] at once; wait for that before waiting for the queue to drain.
+    page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").first.filter(
+        has_text=re.compile(r"\[(\*|\d+)\]")
+    ).wait_for()
     page.wait_for_function(
         """() => {
             const ind = document.querySelector('.jp-Notebook-ExecutionIndicator');
@@ -235,9 +254,48 @@ def close_dialog(page) -> None:
     page.locator(".jp-Dialog").first.wait_for(state="detached")
 
 
+# --- the set-ups, without a browser (fast) ------------------------------------------------
+
+
+def test_lab_config_disables_instructor_tools_for_students_only(tmp_path):
+    import json
+
+    (tmp_path / "notebooks").mkdir()
+    grading = tmp_path / "state"
+    argv, env, cwd = lab.lab_command("student", root=tmp_path, grading=grading, port=9999)
+    assert cwd == (tmp_path / "notebooks").resolve() and "--port=9999" in argv
+    config_dir = env["JUPYTER_CONFIG_PATH"].split(os.pathsep)[0]
+    page = json.loads(Path(config_dir, "labconfig", "page_config.json").read_text())
+    assert page["disabledExtensions"] == {
+        "@jupyter/nbgrader:create-assignment": True,
+        "@jupyter/nbgrader:formgrader": True,
+        "@jupyter/nbgrader:course-list": True,
+    }
+    server = json.loads(Path(config_dir, "jupyter_server_config.json").read_text())
+    ext = server["ServerApp"]["jpserver_extensions"]
+    assert ext["nbgrader.server_extensions.formgrader"] is False
+    assert ext["nbgrader.server_extensions.validate_assignment"] is True
+    assert (grading / "exchange").is_dir()
+    assert repr(str(grading / "exchange")) in Path(config_dir, "nbgrader_config.py").read_text()
+
+    argv, env, cwd = lab.lab_command("instructor", root=tmp_path, grading=grading)
+    assert cwd == tmp_path.resolve()
+    config_dir = env["JUPYTER_CONFIG_PATH"].split(os.pathsep)[0]
+    page = json.loads(Path(config_dir, "labconfig", "page_config.json").read_text())
+    assert not any(page["disabledExtensions"].values())
+
+
+def test_lab_command_rejects_bad_role_and_missing_course(tmp_path):
+    with pytest.raises(ValueError, match="role must be one of"):
+        lab.lab_command("teacher", root=tmp_path)
+    with pytest.raises(FileNotFoundError, match="no notebooks/ folder"):
+        lab.lab_command("student", root=tmp_path)
+
+
 # --- student ------------------------------------------------------------------------------------
 
 
+@browser_test
 def test_student_setup_hides_instructor_tools(student):
     server, page = student
     page.goto(server.url("lab?reset"))
@@ -249,6 +307,7 @@ def test_student_setup_hides_instructor_tools(student):
         server.api("formgrader/api/assignments")
 
 
+@browser_test
 def test_student_notebook_runs_and_stubs_fail(student, course):
     server, page = student
     open_notebook(server, page, f"{LESSON}/{NOTEBOOK}")
@@ -272,8 +331,11 @@ def test_student_notebook_runs_and_stubs_fail(student, course):
         assert "NotImplementedError" in text, f"test cell {i} does not show it: {text[:300]}"
 
 
+@browser_test
 def test_validate_untouched_notebook_fails(student):
-    _, page = student
+    server, page = student
+    if f"lab/tree/{LESSON}/{NOTEBOOK}" not in page.url:  # run alone: open it first
+        open_notebook(server, page, f"{LESSON}/{NOTEBOOK}")
     assert validate(page) == "failed"
     shot(page, "03_student_validate_failed")
     close_dialog(page)
@@ -282,6 +344,7 @@ def test_validate_untouched_notebook_fails(student):
 # --- instructor ------------------------------------------------------------------------------
 
 
+@browser_test
 def test_solution_runs_and_shows_a_figure(instructor):
     server, page = instructor
     open_notebook(server, page, f"solutions/{LESSON}/{NOTEBOOK}")
@@ -314,6 +377,7 @@ def accept_modal(page, expect: str = "success") -> str:
     return text
 
 
+@browser_test
 def test_formgrader_lists_the_course(instructor):
     server, page = instructor
     page.goto(server.url("formgrader/manage_assignments"))
@@ -328,12 +392,14 @@ def test_formgrader_lists_the_course(instructor):
     assert page.locator("#warning-course-id").count() == 0
 
 
+@browser_test
 def test_release_submit_collect_autograde(student, instructor, course):
     s_server, s_page = student
     i_server, i_page = instructor
     root = course["root"]
 
     # Instructor: generate the student version (puts the hidden tests in the gradebook), release.
+    i_page.goto(i_server.url("formgrader/manage_assignments"))
     row = formgrader_row(i_page, LESSON)
     row.locator("td.assign a").click()
     accept_modal(i_page)

@@ -9,6 +9,7 @@ class after a broken resubmission.
 from __future__ import annotations
 
 import csv
+import fcntl
 import json
 import os
 import sqlite3
@@ -340,15 +341,36 @@ def test_report_csv_has_reason_and_flag(tmp_path):
 
 @pytest.fixture(scope="module")
 def adversarial(tmp_path_factory):
-    root = tmp_path_factory.mktemp("adversarial")
-    ctx = _new_course(root)
-    build_all(ctx, root / "submitted")
-    proc = _grade_cli(root, "--jobs", "2", "--budget", str(BUDGET))
+    """Grade every crafted submission in one batch (--jobs 2), once per test run.
+
+    Under pytest-xdist the workers share the result: the first one grades (holding a file
+    lock) and writes it to a folder beside the workers' temporary folders.
+    """
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    root = shared / "classgrader-adversarial"
+    done = shared / "classgrader-adversarial.json"
+    with open(shared / "classgrader-adversarial.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.is_file():
+            ctx = _new_course(root)
+            build_all(ctx, root / "submitted")
+            proc = _grade_cli(root, "--jobs", "2", "--budget", str(BUDGET))
+            result = {
+                "returncode": proc.returncode,
+                "stdout": proc.stdout,
+                "stderr": proc.stderr,
+                "points": _points(ctx.release),
+            }
+            done.write_text(json.dumps(result))
+    result = json.loads(done.read_text())
     records = {
         p.stem: json.loads(p.read_text())
         for p in (root / "aecourse-grade" / ASSIGNMENT).glob("*.json")
     }
-    return {"root": root, "proc": proc, "records": records, "points": _points(ctx.release)}
+    proc = subprocess.CompletedProcess([], result["returncode"], result["stdout"], result["stderr"])
+    return {"root": root, "proc": proc, "records": records, "points": result["points"]}
 
 
 @pytest.mark.slow

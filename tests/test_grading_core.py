@@ -26,8 +26,10 @@ def toy_exercise(monkeypatch):
     ex = core.Exercise(
         grade_id="00-linear",
         function_name="linear",
-        cases=lambda rng: [(np.array([1.0, 2.0]), 2.0, 1.0)]
-        + [(rng.normal(size=4), float(rng.normal()), float(rng.normal())) for _ in range(5)],
+        cases=lambda rng: (
+            [(np.array([1.0, 2.0]), 2.0, 1.0)]
+            + [(rng.normal(size=4), float(rng.normal()), float(rng.normal())) for _ in range(5)]
+        ),
         reference=_linear,
         mistakes={"a missing bias": lambda x, w, b: w * np.asarray(x)},
     )

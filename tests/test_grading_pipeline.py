@@ -153,7 +153,7 @@ def _scores(data) -> dict:
 
 
 def _feedback_files(data) -> list[Path]:
-    return [p for g in data["grading_roots"] for p in Path(g, "feedback").rglob("*.html")]
+    return sorted(Path(data["workdir"], "feedback").rglob("*.html"))
 
 
 # --- the six lessons -----------------------------------------------------------------

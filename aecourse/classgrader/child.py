@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import linecache
 import os
 import signal
 import sys
@@ -223,8 +224,11 @@ def main(argv: list[str] | None = None) -> int:
         emit({"event": "cell-start", "index": index, "grade_id": gid})
         signal.setitimer(signal.ITIMER_REAL, timeout)
         error = None
+        source, filename = _strip_magics(cell["source"]), f"<cell {index}>"
+        # As IPython does: inspect.getsource (and so autograph in tf.function) needs the text.
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         try:
-            exec(compile(_strip_magics(cell["source"]), f"<cell {index}>", "exec"), ns)
+            exec(compile(source, filename, "exec"), ns)
         except _CellTimeout:
             error = f"TimeoutError: cell did not finish within {timeout:g} s"
         except BaseException as exc:  # noqa: BLE001 - SystemExit too: the next cells still run

@@ -20,7 +20,8 @@ the submission. The final scores replace the submission's rows in one transactio
 
 Sandbox (as root, e.g. a grading server or CI container): nbgrader stays trusted, its
 kernel and the re-check run under ``unshare --mount`` as a numeric uid of their own
-(61000 + job slot, no passwd entry), in an empty scratch folder seen as /mnt, with
+(from 61000 up, one per running job, held by a lock file; no passwd entry), in an empty
+scratch folder seen as /mnt, with
 solutions/, .git, the grading root (gradebook, other submissions), /root and /home covered
 by empty tmpfs mounts, private /tmp and /dev/shm, a scrubbed environment and rlimits (4 GB
 address space, CPU = budget, 64 MB files). When the budget runs out every process of that

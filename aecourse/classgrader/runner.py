@@ -203,7 +203,7 @@ class _Submission:
         self.opts, self.student, self.slot = opts, student, slot
         self.template_db, self.release_dir, self.notebooks = template_db, release_dir, notebooks
         self.dir = work / "students" / student
-        self.uid = sandbox.BASE_UID + slot if opts.isolate else None
+        self.uid = slot if opts.isolate else None  # a uid claimed by the batch
         self.hide = sorted(
             {
                 str(opts.repo / "solutions"),
@@ -244,6 +244,9 @@ class _Submission:
             if not self.opts.keep_work:
                 shutil.rmtree(self.dir, ignore_errors=True)
         out.seconds = round(time.monotonic() - t0, 1)
+        record = self.opts.grading_root / "aecourse-grade" / self.opts.assignment
+        record.mkdir(parents=True, exist_ok=True)
+        (record / f"{self.student}.json").write_text(json.dumps(asdict(out), indent=1))
         return out
 
     def _release(self, name: str) -> dict:
@@ -384,12 +387,10 @@ class _Submission:
                 entry.update(recheck=v.passed, message=v.message)
                 if nb is not None and (nb >= points) != v.passed:
                     look = True
-                    side = "passed" if nb >= points else "failed"
-                    reasons.append(
-                        f"{gid}: nbgrader {side} but the {v.message}"
-                        if not v.passed
-                        else f"{gid}: nbgrader failed but the re-check passed"
-                    )
+                    if v.passed:
+                        reasons.append(f"{gid}: nbgrader failed it, the re-check passed")
+                    else:
+                        reasons.append(f"{gid}: nbgrader passed it, {v.message}")
                 elif not v.passed:
                     reasons.append(f"{gid}: {v.message}")
             else:
@@ -430,9 +431,6 @@ class _Submission:
         _swap(graded, opts.grading_root / "autograded" / self.student / opts.assignment)
         # Stale feedback goes; the batch writes new feedback from the gradebook at the end.
         _swap(None, opts.grading_root / "feedback" / self.student / opts.assignment)
-        record = opts.grading_root / "aecourse-grade" / opts.assignment / f"{self.student}.json"
-        record.parent.mkdir(parents=True, exist_ok=True)
-        record.write_text(json.dumps(asdict(out), indent=1))
 
 
 def _feedback(opts: Options, outcomes: list[Outcome]) -> str | None:
@@ -538,8 +536,17 @@ def grade_class(opts: Options, progress=None) -> Batch:
         def one(student: str) -> Outcome:
             slot = slots.get()
             try:
-                sub = _Submission(opts, student, slot, template_db, release_dir, notebooks, work)
-                out = sub.run()
+                if opts.isolate:
+                    with sandbox.claim_uid() as uid:
+                        sub = _Submission(
+                            opts, student, uid, template_db, release_dir, notebooks, work
+                        )
+                        out = sub.run()
+                else:
+                    sub = _Submission(
+                        opts, student, slot, template_db, release_dir, notebooks, work
+                    )
+                    out = sub.run()
             finally:
                 slots.put(slot)
             if progress is not None:

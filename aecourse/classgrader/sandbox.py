@@ -14,6 +14,8 @@ can only scrub the environment, change directory and set rlimits (say so).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import json
 import os
 import resource
@@ -31,6 +33,7 @@ __all__ = [
     "wrap",
     "prepare_scratch",
     "kill_uid",
+    "claim_uid",
     "SANDBOX_DIR",
 ]
 
@@ -83,6 +86,38 @@ def wrap(cmd: list[str], spec: SandboxSpec) -> list[str]:
             raise RuntimeError("a sandbox uid needs root and util-linux `unshare`")
         return ["unshare", "--mount", "--propagation", "private", "--", *launcher, *cmd]
     return [*launcher, *cmd]
+
+
+_UID_LOCKS = (
+    Path("/run/lock/aecourse-grade")
+    if Path("/run/lock").is_dir()
+    else Path("/tmp/aecourse-grade-uids")
+)
+
+
+@contextlib.contextmanager
+def claim_uid(count: int = 1000):
+    """Hold a sandbox uid that no other grading job (in any process) uses meanwhile.
+
+    Each uid has a lock file; killing "every process of this uid" is then safe.
+    """
+    _UID_LOCKS.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for uid in range(BASE_UID, BASE_UID + count):
+        fh = open(_UID_LOCKS / f"{uid}.lock", "w")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.close()
+            continue
+        try:
+            kill_uid(uid)  # leftovers of a grader that was itself killed
+            yield uid
+        finally:
+            kill_uid(uid)
+            fcntl.flock(fh, fcntl.LOCK_UN)
+            fh.close()
+        return
+    raise RuntimeError(f"all {count} sandbox uids are in use")
 
 
 def kill_uid(uid: int, rounds: int = 20) -> int:

@@ -203,6 +203,7 @@ PCA_RECONSTRUCT = register(
         n_fixed=2,
         rtol=1e-6,
         atol=1e-8,
+        forbidden=("aecourse.grading.lesson03.pca_reconstruct", "sklearn.decomposition.PCA"),
         mistakes={
             "no centring (the SVD of the raw data instead of data minus its mean)": _pca_uncentred,
             "the mean not added back after projecting": _pca_mean_dropped,
@@ -223,7 +224,7 @@ def train_autoencoder(data, hidden_dim, epochs, seed):
         data.shape[1],
         hidden_dim,
         epoch=epochs,
-        learning_rate=0.02,
+        learning_rate=0.01,
         batch_size=len(data),
         verbose=False,
         seed=seed,
@@ -278,7 +279,7 @@ def _train_cases(rng):
         scale = 10.0 ** rng.uniform(-1, 1)
         # A bounded k-dimensional signal plus noise: like iris, most variance lies in k directions.
         signal = rng.uniform(-1.5, 1.5, size=(n, k)) @ rng.normal(size=(k, d))
-        data = rng.uniform(-5, 5, size=d) + scale * (signal + 0.2 * rng.normal(size=(n, d)))
+        data = rng.uniform(-5, 5, size=d) + scale * (signal + 0.3 * rng.normal(size=(n, d)))
         random.append((data, k, 500, int(rng.integers(0, 2**31))))
     return fixed + random
 

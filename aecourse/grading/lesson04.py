@@ -24,6 +24,9 @@ LAST_BATCH_MISSING = "a loop that stops one batch early"
 # ----- references ---------------------------------------------------------------------------
 def batches_per_epoch(n, batch_size):
     """Number of batches that cover n rows once: ceil(n / batch_size)."""
+    _check_batch_size(batch_size)
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+        raise ValueError(f"n must be a number of rows (an integer >= 0), got {n!r}")
     return -(-int(n) // int(batch_size))
 
 
@@ -33,9 +36,19 @@ def epoch_batches(X, batch_size, rng):
     X: (n, d). Returns a list of ceil(n / batch_size) arrays of shape (batch_size, d),
     the last one shorter when batch_size does not divide n.
     """
+    _check_batch_size(batch_size)
     X = np.asarray(X)
+    if X.ndim == 0:
+        raise ValueError("X must be an array of rows, e.g. shape (n, d); got a scalar")
     shuffled = X[rng.permutation(len(X))]
     return [shuffled[i : i + batch_size] for i in range(0, len(X), batch_size)]
+
+
+def _check_batch_size(batch_size):
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
 
 
 def _get_batch(X, size, rng):
