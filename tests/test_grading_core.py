@@ -73,8 +73,14 @@ def test_exception_in_student_code_is_reported(toy_exercise):
     def broken(x, w, b):
         raise NotImplementedError()
 
-    with pytest.raises(AssertionError, match="raised NotImplementedError"):
+    with pytest.raises(AssertionError, match="linear is not written yet"):
         core.check("00-linear", broken)
+
+    def crashing(x, w, b):
+        return x[100]
+
+    with pytest.raises(AssertionError, match=r"linear\(array\(2,\), 2\., 1\.\) raised IndexError"):
+        core.check("00-linear", crashing)
 
 
 def test_not_a_function(toy_exercise):
