@@ -83,8 +83,11 @@ def write_config_dir(role: str, grading: Path) -> Path:
     config_dir = Path(grading) / "jupyter" / role
     (config_dir / "labconfig").mkdir(parents=True, exist_ok=True)
     exchange = Path(grading) / "exchange"
-    # The exchange must exist before formgrader or the assignment list look at it.
-    exchange.mkdir(parents=True, exist_ok=True)
+    # The exchange must exist before formgrader or the assignment list look at it; nbgrader
+    # wants it writable by everyone (it would chmod it itself, with a warning).
+    if not exchange.is_dir():
+        exchange.mkdir(parents=True)
+        exchange.chmod(0o777)
 
     page_config = {"disabledExtensions": {name: student for name in INSTRUCTOR_LAB_EXTENSIONS}}
     server_extensions = {name: not student for name in INSTRUCTOR_SERVER_EXTENSIONS}

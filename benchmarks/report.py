@@ -147,5 +147,7 @@ def markdown(r):
                 f"{part['serial_per_submission_s']:.1f} s each; with {part['jobs']} runs in "
                 f"parallel: {part['parallel_per_submission_s']:.1f} s each (wall time)."
             )
+            if part.get("parallel_error"):
+                lines.append(f"The parallel runs failed: {part['parallel_error']}")
     lines += ["", f"Whole benchmark: {r['wall_time_s']:.0f} s.", ""]
     return "\n".join(lines)

@@ -44,10 +44,7 @@ def _nbgrader(grading: Path, *args: str) -> None:
 
 
 def _release(grading: Path) -> dict:
-    """The real student notebook: notebooks/ when generated, else a fresh release."""
-    released = course.release_path(ASSIGNMENT)
-    if released.is_file():
-        return course.read_json(released)
+    """The real student notebook (notebooks/ when generated), and a gradebook that has it."""
     out = grading / "release"
     _nbgrader(
         grading,
@@ -56,7 +53,8 @@ def _release(grading: Path) -> dict:
         "--force",
         f"--CourseDirectory.release_directory={out}",
     )
-    return course.read_json(out / ASSIGNMENT / NOTEBOOK)
+    released = course.release_path(ASSIGNMENT)
+    return course.read_json(released if released.is_file() else out / ASSIGNMENT / NOTEBOOK)
 
 
 def _new_course(tmp: Path) -> Context:
