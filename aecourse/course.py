@@ -73,11 +73,14 @@ def grading_root(root: Path = REPO) -> Path:
 
 
 def venv_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """A copy of os.environ with this interpreter's bin first on PATH, plus ``extra``."""
+    """A copy of os.environ for kernels and nbgrader: this interpreter's bin first on PATH."""
     env = dict(os.environ)
     bindir = str(Path(sys.executable).parent)
     parts = env.get("PATH", "").split(os.pathsep)
     env["PATH"] = os.pathsep.join([bindir] + [p for p in parts if p and p != bindir])
+    # ipykernel stops capturing file descriptors 1 and 2 when it sees this pytest variable;
+    # kernels started from tests must behave as in class (TensorFlow's C++ logs on fd 2).
+    env.pop("PYTEST_CURRENT_TEST", None)
     env.update(extra or {})
     return env
 

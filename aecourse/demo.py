@@ -138,7 +138,7 @@ def execute_notebooks(paths, jobs: int = 2, timeout: int = 300, progress=None) -
             error = None
             try:
                 # The kernel's own stderr (ipykernel's start-up warnings) is not the notebook's.
-                await client.async_execute(stderr=subprocess.DEVNULL)
+                await client.async_execute(stderr=subprocess.DEVNULL, env=course.venv_env())
             except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
                 text = ANSI.sub("", str(exc)).strip()
                 error = text.splitlines()[-1] if text else repr(exc)

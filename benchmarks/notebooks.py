@@ -106,9 +106,8 @@ def _nbgrader(root, *args):
     return time.perf_counter() - start
 
 
-def _course(repo, root, notebooks):
-    """A course directory in ``root``: the repo's config with paths pointing inside root."""
-    root.mkdir(parents=True, exist_ok=True)
+def _write_config(repo, root):
+    """root/nbgrader_config.py: the repo's config, then every grading path pointed into root."""
     config = Path(repo, "nbgrader_config.py").read_text()
     # Later assignments win in a traitlets config file: keep every grading state in root.
     config += (
@@ -122,6 +121,12 @@ def _course(repo, root, notebooks):
         f"c.CourseDirectory.db_url = 'sqlite:///{root / 'gradebook.db'}'\n"
     )
     (root / "nbgrader_config.py").write_text(config)
+
+
+def _course(repo, root, notebooks):
+    """A course directory in ``root`` with copies of the lessons of ``notebooks``."""
+    root.mkdir(parents=True, exist_ok=True)
+    _write_config(repo, root)
     for path in notebooks:
         shutil.copytree(path.parent, root / "solutions" / path.parent.name)
 
@@ -143,8 +148,9 @@ def time_autograde(repo, notebooks, jobs=2):
         _course(repo, base, notebooks)
         result["generate_assignment_s"] = _nbgrader(base, "generate_assignment", "*", "--force")
         roots = [base] + [Path(tmp, f"course{w}") for w in range(1, jobs)]
-        for root in roots[1:]:
+        for root in roots[1:]:  # the same gradebook, but paths of its own (they are absolute)
             shutil.copytree(base, root)
+            _write_config(repo, root)
 
         def submit(root, student, paths):
             for path in paths:
@@ -170,5 +176,8 @@ def time_autograde(repo, notebooks, jobs=2):
         except RuntimeError as exc:  # keep the serial figures
             result["parallel_error"] = str(exc)
         result["parallel_wall_s"] = time.perf_counter() - start
+        result["parallel_autograded"] = sum(
+            len(list((root / "autograded" / "parallel").glob("*/*.ipynb"))) for root in roots
+        )
         result["parallel_per_submission_s"] = result["parallel_wall_s"] / n
     return result

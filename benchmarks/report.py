@@ -145,7 +145,9 @@ def markdown(r):
                 f"start-up, kernel, imports, all cells): {part['single_s']:.1f} s. "
                 f"{part['submissions']} submissions (the solution notebooks) in one run: "
                 f"{part['serial_per_submission_s']:.1f} s each; with {part['jobs']} runs in "
-                f"parallel: {part['parallel_per_submission_s']:.1f} s each (wall time)."
+                f"parallel: {part['parallel_per_submission_s']:.1f} s each (wall time). "
+                f"Autograded notebooks written: {part.get('serial_autograded')} and "
+                f"{part.get('parallel_autograded')} of {part['submissions']}."
             )
             if part.get("parallel_error"):
                 lines.append(f"The parallel runs failed: {part['parallel_error']}")

@@ -18,7 +18,7 @@ import pytest
 
 from aecourse import course, demo
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("nbgrader-class")]
 
 FIXTURE_SOLUTIONS = Path(__file__).parent / "fixtures" / "solutions"
 FIXTURE = "99_fixture"

@@ -5,10 +5,11 @@ private mount namespace); the graded functions are checked again in a separate
 sandboxed process whose results come back as plain data; the two verdicts are
 merged and written to the gradebook in one transaction per submission.
 
-Modules: ``sandbox`` (running untrusted code), ``kernel`` (nbgrader's kernel in
-the sandbox), ``prepare`` (repairing submitted notebooks), ``child`` and
-``recheck`` (the trusted re-check), ``gradebook`` (backup, atomic replace),
-``runner`` (one submission, a batch), ``report`` (summary, CSV), ``cli``.
+Modules: ``sandbox`` (running untrusted code), ``nbhooks`` (nbgrader's kernel in the
+sandbox, the output cap), ``prepare`` (repairing submitted notebooks), ``child`` and
+``recheck`` (the re-check: untrusted and trusted halves), ``gradebook`` (backup, atomic
+replace), ``submission`` (one submission), ``runner`` (a batch), ``model`` (options and
+outcomes), ``report`` (summary, CSV), ``cli``.
 """
 
-__all__ = ["runner", "report", "gradebook", "sandbox", "recheck", "prepare"]
+__all__ = ["runner", "submission", "report", "gradebook", "sandbox", "recheck", "prepare"]
