@@ -21,16 +21,16 @@ the submission. The final scores replace the submission's rows in one transactio
 Sandbox (as root, e.g. a grading server or CI container): nbgrader stays trusted, its
 kernel and the re-check run under ``unshare --mount`` as a numeric uid of their own
 (from 61000 up, one per running job, held by a lock file; no passwd entry), in an empty
-scratch folder seen as /mnt, with
-solutions/, .git, the grading root (gradebook, other submissions), /root and /home covered
-by empty tmpfs mounts, private /tmp and /dev/shm, a scrubbed environment and rlimits (4 GB
-address space, CPU = budget, 64 MB files). When the budget runs out every process of that
-uid is killed. Without root only the environment, the working folder and the rlimits
-apply: grade as root (or in a container) for a class you do not trust.
+scratch folder seen as /mnt, with solutions/, .git, the grading root (gradebook, other
+submissions), /root and /home covered by empty tmpfs mounts, private /tmp and /dev/shm,
+a scrubbed environment and rlimits (4 GB address space, CPU = budget, 64 MB files). When
+the budget runs out every process of that uid is killed. Without root only the
+environment, the working folder and the rlimits apply: grade as root (or in a container)
+for a class you do not trust.
 
 Exit status: 0 all graded, none flagged; 1 all graded, some flagged for a look (nbgrader
-and the re-check disagreed, or the grader itself hit a problem); 3 some submissions could
-not be written to the gradebook (see the summary); 2 bad arguments.
+and the re-check disagreed); 3 some submissions could not be written to the gradebook
+(see the summary); 2 bad arguments.
 """
 
 from __future__ import annotations
