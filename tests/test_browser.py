@@ -21,6 +21,7 @@ import pytest
 from browser_helpers import CHROMIUM_ARGS, LabServer, find_chromium, solved_copy
 
 from aecourse import lab
+from aecourse.course import ASSIGNMENTS
 
 
 def browser_test(fn):
@@ -37,14 +38,6 @@ REPO = Path(__file__).resolve().parents[1]
 COURSE_SOURCE = Path(os.environ.get("AECOURSE_BROWSER_COURSE", REPO))
 SHOTS = REPO / "artifacts" / "screenshots"
 LESSON, NOTEBOOK = "01_neurons", "neurons.ipynb"
-ASSIGNMENTS = (
-    "01_neurons",
-    "02_activations",
-    "03_autoencoder",
-    "04_batch_training",
-    "05_images",
-    "06_variants",
-)
 STDERR_OUTPUT = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
 CREATE_ASSIGNMENT_TAB = '.lm-TabBar-tab[data-id="nbgrader-create_assignemnt"]'
 CELL_TIMEOUT_MS = 120_000
@@ -119,10 +112,9 @@ def _server(role, course):
     return LabServer(role, course["root"], course["grading"], base / role, base / f"{role}.log")
 
 
-@pytest.fixture(scope="module")
-def student(chromium, course, browser):
-    """(server, page) of the student set-up; on teardown no kernel may be left running."""
-    server = _server("student", course).start()
+def _role_session(role, course, browser):
+    """Start a role's server and page; on teardown no kernel may be left running."""
+    server = _server(role, course).start()
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     page.set_default_timeout(60_000)
@@ -131,22 +123,19 @@ def student(chromium, course, browser):
     yield server, page
     context.close()
     left = server.stop()
-    assert not left, f"kernel processes left after the student server stopped: {left}"
+    assert not left, f"kernel processes left after the {role} server stopped: {left}"
+
+
+@pytest.fixture(scope="module")
+def student(chromium, course, browser):
+    """(server, page) of the student set-up."""
+    yield from _role_session("student", course, browser)
 
 
 @pytest.fixture(scope="module")
 def instructor(chromium, course, browser):
-    """(server, page) of the instructor set-up; on teardown no kernel may be left running."""
-    server = _server("instructor", course).start()
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    # "Leave page?" (a notebook with unsaved outputs): leave, as a person moving on would.
-    page.on("dialog", lambda dialog: dialog.accept())
-    yield server, page
-    context.close()
-    left = server.stop()
-    assert not left, f"kernel processes left after the instructor server stopped: {left}"
+    """(server, page) of the instructor set-up."""
+    yield from _role_session("instructor", course, browser)
 
 
 # --- notebook helpers -------------------------------------------------------------------------
