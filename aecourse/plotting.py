@@ -3,7 +3,9 @@
 The figures are built with ``matplotlib.figure.Figure`` rather than pyplot: nothing
 is left open in pyplot's global list (no "more than 20 figures" warning on stderr
 in a long notebook), any backend works, and tests can read the plotted data back.
-In Jupyter a returned figure is shown when it is the cell's last expression.
+In Jupyter a returned figure is shown as a PNG when it is the cell's last expression:
+importing this module registers that display format with IPython (pyplot's inline
+backend would do it, but only once pyplot has been imported).
 """
 
 from __future__ import annotations
@@ -22,6 +24,24 @@ __all__ = [
     "show_interpolation",
     "show_images",
 ]
+
+
+def _show_figures_in_ipython() -> bool:
+    """Register a PNG display for Figure in a running IPython; True when registered."""
+    try:
+        from IPython import get_ipython
+        from IPython.core.pylabtools import print_figure
+    except ImportError:  # plain Python: nothing to display into
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    png = shell.display_formatter.formatters["image/png"]
+    png.for_type(Figure, lambda fig: print_figure(fig, "png", bbox_inches="tight"))
+    return True
+
+
+_show_figures_in_ipython()
 
 
 def _array(x, what):

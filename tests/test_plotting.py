@@ -151,3 +151,21 @@ def test_figures_render_with_agg(tmp_path):
 
     with Image.open(tmp_path / "grid.png") as png:
         assert png.size[0] > png.size[1] > 0  # one row of three images: wider than tall
+
+
+def test_returned_figures_display_as_png_in_ipython():
+    """A figure left as a cell's last expression must show as an image, not '<Figure ...>'."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        fig = plotting.plot_loss([3.0, 2.0, 1.0])
+        assert plotting._show_figures_in_ipython() is True
+        data, _ = shell.display_formatter.format(fig)
+        assert data["image/png"][:4] == b"\x89PNG", "the figure was not rendered as a PNG"
+    finally:
+        InteractiveShell.clear_instance()
+
+
+def test_no_display_registration_outside_ipython():
+    assert plotting._show_figures_in_ipython() is False

@@ -184,8 +184,14 @@ def _mount(source: str, target: str, fstype: str | None, flags: int, data: str |
 def _isolate(spec: SandboxSpec) -> str:
     """Inside a fresh mount namespace (as root): expose only the scratch folder."""
     _mount(spec.scratch, SANDBOX_DIR, None, _MS_BIND | _MS_REC, None)
-    # The interpreter may live under a hidden folder (pyenv in /root): keep it reachable.
-    keep = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
+    # The interpreter (pyenv in /root), the venv and the aecourse package (an editable
+    # install in a checkout under /tmp, as in CI) may live under a hidden or covered
+    # folder: keep exactly those reachable, not the checkout around them.
+    keep = {
+        Path(sys.base_prefix).resolve(),
+        Path(sys.prefix).resolve(),
+        Path(__file__).resolve().parents[1],
+    }
     for path in [*_SHARED_WRITABLE, *spec.hide]:
         p = Path(path)
         if p.is_dir():
