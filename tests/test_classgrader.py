@@ -484,3 +484,38 @@ def test_regrade_after_broken_resubmission(tmp_path, monkeypatch):
     proc = _grade_cli(tmp_path, "--student", "cat", "--budget", str(BUDGET))
     assert score("cat") == 0.0, proc.stdout[-3000:]
     assert _rows(db, exclude="cat") == before  # everyone else byte-identical
+
+
+@pytest.mark.slow
+@needs_root
+@pytest.mark.parametrize("assignment", course.ASSIGNMENTS)
+def test_every_lesson_reference_full_marks_and_release_zero(tmp_path, assignment):
+    """`aecourse grade` on each real lesson: the re-check agrees with nbgrader on both ends."""
+    grading = tmp_path / "grading"
+    env = course.venv_env({"AECOURSE_GRADING_ROOT": str(grading)})
+    subprocess.run(
+        [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force",
+         f"--CourseDirectory.release_directory={tmp_path / 'release'}"],
+        cwd=REPO, env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    release = course.read_json(course.release_path(assignment))
+    reference = course.fill_release(
+        release, course.reference_sources(course.read_json(course.solution_path(assignment)))
+    )
+    name = course.notebook_name(assignment) + ".ipynb"
+    for student, nb in (("reference", reference), ("untouched", release)):
+        folder = grading / "submitted" / student / assignment
+        folder.mkdir(parents=True)
+        course.write_json(folder / name, nb)
+    out = subprocess.run(
+        [sys.executable, "-m", "aecourse.cli", "grade", assignment, "--jobs", "2"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr
+    with open(grading / "reports" / f"{assignment}.csv") as fh:
+        rows = {row["student"]: row for row in csv.DictReader(fh)}
+    ref, blank = rows["reference"], rows["untouched"]
+    assert float(ref["score"]) == float(ref["max_score"]) > 0, ref
+    assert float(blank["score"]) == 0, blank
+    assert "not written yet" in blank["reason"], blank
+    assert ref["needs_look"] == "no", ref

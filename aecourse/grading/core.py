@@ -206,7 +206,8 @@ def run_cases(
             out = student_fn(*_copy_args(args))
             outputs.append(as_float_array(out, f"{ex.function_name}{_describe_args(args)}"))
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message
-            outputs.append(f"{type(exc).__name__}: {exc}")
+            message = str(exc)
+            outputs.append(f"{type(exc).__name__}: {message}" if message else type(exc).__name__)
     return outputs
 
 
