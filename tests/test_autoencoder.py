@@ -7,7 +7,7 @@ import pytest
 from sklearn.datasets import load_iris
 
 import aecourse as ae
-from aecourse.autoencoder import Autoencoder, NotTrainedError, get_batch, rmse
+from aecourse.autoencoder import IMAGE_CONFIG, Autoencoder, NotTrainedError, get_batch, rmse
 
 tf = ae.tf
 IRIS = load_iris().data
@@ -59,6 +59,9 @@ def test_get_batch_distinct_rows_and_errors():
         (dict(init="zeros"), "init"),
         (dict(seed=-3), "seed"),
         (dict(input_dim=2.5), "input_dim"),
+        (dict(momentum=1.0), "momentum"),
+        (dict(momentum=-0.1), "momentum"),
+        (dict(momentum="0.9"), "momentum"),
     ],
 )
 def test_constructor_rejects_bad_arguments(kwargs, word):
@@ -247,3 +250,58 @@ def test_book_configuration_is_available():
     model.train(IRIS[:20])
     w = model.get_weights()["encode/weights"]
     assert w.shape == (4, 1) and np.all(np.isfinite(w))
+
+
+def _weight_moves(lr, epochs, momentum, hidden=2):
+    """|weights after `epochs` full-batch steps - initial weights| / lr, for all weights."""
+    args = dict(batch_size=150, verbose=False, seed=3, momentum=momentum)
+    # A learning rate of 1e-12 leaves the initial weights in place (to float32 precision).
+    start = Autoencoder(4, hidden, epoch=1, learning_rate=1e-12, **args).train(IRIS)
+    moved = Autoencoder(4, hidden, epoch=epochs, learning_rate=lr, **args).train(IRIS)
+    w0, w1 = start.get_weights(), moved.get_weights()
+    return np.concatenate([np.abs(w1[k] - w0[k]).ravel() / lr for k in w0 if "weights" in k])
+
+
+@pytest.mark.parametrize(
+    "momentum, epochs, expected",
+    [
+        # RMSProp from a zero average: ms = 0.1 g^2, so the first step is lr * sqrt(10).
+        (0.0, 1, np.sqrt(10)),
+        (0.9, 1, np.sqrt(10)),
+        # Second step with (nearly) the same gradient: ms = 0.19 g^2 -> lr / sqrt(0.19);
+        # with momentum the first step is carried on at 0.9 of its size.
+        (0.0, 2, np.sqrt(10) + 1 / np.sqrt(0.19)),
+        (0.9, 2, np.sqrt(10) + 0.9 * np.sqrt(10) + 1 / np.sqrt(0.19)),
+    ],
+)
+def test_rmsprop_step_sizes(momentum, epochs, expected):
+    moves = _weight_moves(1e-5, epochs, momentum)
+    assert np.median(moves) == pytest.approx(expected, rel=0.02)
+
+
+def test_xla_and_plain_graph_agree_with_a_partial_last_batch():
+    """150 rows in batches of 7: 21 full batches and one of 3, compiled two ways."""
+    args = dict(epoch=3, batch_size=7, verbose=False, seed=4, learning_rate=0.003)
+    fast = Autoencoder(4, 2, **args).train(IRIS)
+    plain = Autoencoder(4, 2, jit_compile=False, **args).train(IRIS)
+    for name, w in fast.get_weights().items():
+        np.testing.assert_allclose(w, plain.get_weights()[name], rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(fast.loss_history_, plain.loss_history_, rtol=1e-3)
+    assert fast.loss_history_[-1] < fast.loss_history_[0]
+
+
+def test_image_config_is_accepted_and_keeps_the_defaults_elsewhere():
+    model = Autoencoder(1024, 100, verbose=False, **IMAGE_CONFIG)
+    assert model.learning_rate < 0.001 and model.batch_size == IMAGE_CONFIG["batch_size"]
+    assert model.init == "glorot" and model.normalize
+
+
+@pytest.mark.parametrize("batch_size, momentum", [(None, 0.0), (10, 0.9)])
+def test_default_momentum_is_none_per_sample_and_0_9_with_batches(batch_size, momentum):
+    args = dict(epoch=2, batch_size=batch_size, verbose=False, seed=5)
+    auto = Autoencoder(4, 2, **args).train(IRIS[:60])
+    explicit = Autoencoder(4, 2, momentum=momentum, **args).train(IRIS[:60])
+    other = Autoencoder(4, 2, momentum=0.9 - momentum, **args).train(IRIS[:60])
+    w = auto.get_weights()["encode/weights"]
+    np.testing.assert_array_equal(w, explicit.get_weights()["encode/weights"])
+    assert not np.allclose(w, other.get_weights()["encode/weights"])
