@@ -101,7 +101,8 @@ def markdown(r):
     if q:
         lines += ["", "## Reconstruction RMSE against PCA with the same code size", "",
                   "Book config: N(0, 1) weights on raw inputs (`init=\"normal\", "
-                  "normalize=False`); course config: the constructor's defaults (Glorot, "
+                  "normalize=False`); course config: the defaults on iris, IMAGE_CONFIG's "
+                  "learning rate on images (Glorot, "
                   "normalized inputs). Iris: per-sample epochs; images: batches of "
                   f"{q['images']['course']['batch_size']}, the epochs that fit in "
                   f"{q['images']['budget_s']:g} s. \"mean row\" predicts every row as the mean.",
