@@ -53,31 +53,29 @@ class Dataset:
         return len(self.data)
 
 
-def load_iris() -> Dataset:
-    """Fisher's iris flowers: (150, 4) float32 measurements in cm, 3 species."""
+def _from_sklearn(name: str, description: str) -> Dataset:
+    """One of scikit-learn's bundled data sets (``load_<name>``) as a float32 Dataset."""
     from sklearn import datasets
 
-    bunch = datasets.load_iris()
+    bunch = getattr(datasets, f"load_{name}")()
     return Dataset(
         data=bunch.data.astype(np.float32),
         target=bunch.target.astype(np.int64),
         target_names=[str(n) for n in bunch.target_names],
-        source="scikit-learn load_iris",
-        description="150 iris flowers: sepal length/width, petal length/width (cm)",
+        source=f"scikit-learn load_{name}",
+        description=description,
     )
+
+
+def load_iris() -> Dataset:
+    """Fisher's iris flowers: (150, 4) float32 measurements in cm, 3 species."""
+    return _from_sklearn("iris", "150 iris flowers: sepal length/width, petal length/width (cm)")
 
 
 def load_digits() -> Dataset:
     """Handwritten digits: (1797, 64) float32, 8x8 images flattened row-major, values 0-16."""
-    from sklearn import datasets
-
-    bunch = datasets.load_digits()
-    return Dataset(
-        data=bunch.data.astype(np.float32),
-        target=bunch.target.astype(np.int64),
-        target_names=[str(n) for n in bunch.target_names],
-        source="scikit-learn load_digits",
-        description="1797 handwritten digits, 8x8 pixels flattened row-major, values 0-16",
+    return _from_sklearn(
+        "digits", "1797 handwritten digits, 8x8 pixels flattened row-major, values 0-16"
     )
 
 
