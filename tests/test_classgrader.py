@@ -33,28 +33,19 @@ needs_root = pytest.mark.skipif(
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _nbgrader(grading: Path, *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args],
-        cwd=REPO,
-        env=course.venv_env({"AECOURSE_GRADING_ROOT": str(grading)}),
-        check=True,
-        capture_output=True,
-    )
-
-
-def _release(grading: Path) -> dict:
+def _release(grading: Path, assignment: str = ASSIGNMENT) -> dict:
     """The real student notebook (notebooks/ when generated), and a gradebook that has it."""
     out = grading / "release"
-    _nbgrader(
-        grading,
+    course.nbgrader(
         "generate_assignment",
-        ASSIGNMENT,
+        assignment,
         "--force",
         f"--CourseDirectory.release_directory={out}",
+        grading=grading,
     )
-    released = course.release_path(ASSIGNMENT)
-    return course.read_json(released if released.is_file() else out / ASSIGNMENT / NOTEBOOK)
+    released = course.release_path(assignment)
+    notebook = course.notebook_name(assignment) + ".ipynb"
+    return course.read_json(released if released.is_file() else out / assignment / notebook)
 
 
 def _new_course(tmp: Path) -> Context:
@@ -73,9 +64,11 @@ def _points(release: dict) -> dict[str, float]:
     return out
 
 
-def _grade_cli(grading: Path, *args: str, timeout: float = 1500) -> subprocess.CompletedProcess:
+def _grade_cli(
+    grading: Path, *args: str, timeout: float = 1500, assignment: str = ASSIGNMENT
+) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "aecourse.cli", "grade", ASSIGNMENT, *args],
+        [sys.executable, "-m", "aecourse.cli", "grade", assignment, *args],
         cwd=REPO,
         env=course.venv_env({"AECOURSE_GRADING_ROOT": str(grading)}),
         capture_output=True,
@@ -492,13 +485,7 @@ def test_regrade_after_broken_resubmission(tmp_path, monkeypatch):
 def test_every_lesson_reference_full_marks_and_release_zero(tmp_path, assignment):
     """`aecourse grade` on each real lesson: the re-check agrees with nbgrader on both ends."""
     grading = tmp_path / "grading"
-    env = course.venv_env({"AECOURSE_GRADING_ROOT": str(grading)})
-    subprocess.run(
-        [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force",
-         f"--CourseDirectory.release_directory={tmp_path / 'release'}"],
-        cwd=REPO, env=env, check=True, capture_output=True,
-    )  # fmt: skip
-    release = course.read_json(course.release_path(assignment))
+    release = _release(grading, assignment)
     reference = course.fill_release(
         release, course.reference_sources(course.read_json(course.solution_path(assignment)))
     )
@@ -507,10 +494,7 @@ def test_every_lesson_reference_full_marks_and_release_zero(tmp_path, assignment
         folder = grading / "submitted" / student / assignment
         folder.mkdir(parents=True)
         course.write_json(folder / name, nb)
-    out = subprocess.run(
-        [sys.executable, "-m", "aecourse.cli", "grade", assignment, "--jobs", "2"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
+    out = _grade_cli(grading, "--jobs", "2", timeout=900, assignment=assignment)
     assert out.returncode == 0, out.stdout + out.stderr
     with open(grading / "reports" / f"{assignment}.csv") as fh:
         rows = {row["student"]: row for row in csv.DictReader(fh)}
