@@ -34,6 +34,7 @@ import time
 import numpy as np
 
 from aecourse._tf import tf
+from aecourse._training import Trainer
 
 __all__ = ["IMAGE_CONFIG", "Autoencoder", "NotTrainedError", "get_batch", "rmse"]
 
@@ -43,7 +44,6 @@ __all__ = ["IMAGE_CONFIG", "Autoencoder", "NotTrainedError", "get_batch", "rmse"
 #: in 300 epochs (about 15 s on two cores).
 IMAGE_CONFIG = {"epoch": 300, "batch_size": 100, "learning_rate": 1e-4}
 
-_RHO, _EPSILON = 0.9, 1e-7  # RMSProp's decay of the squared-gradient average, and its offset
 _CKPT = re.compile(r"^ckpt-(\d+)\.index$")
 
 
@@ -181,11 +181,6 @@ class Autoencoder:
             "decode/biases": var([n], "decode/biases"),
         }
         self._vars = v
-        self._params = list(v.values())
-        # RMSProp state: a running mean of squared gradients, and the momentum (left untouched
-        # when momentum is 0).
-        self._ms = [var(p.shape, p.name.split(":")[0] + "/rms", False) for p in self._params]
-        self._mom = [var(p.shape, p.name.split(":")[0] + "/mom", False) for p in self._params]
         self._mean = var([n], "normalize/mean", False)
         self._scale = tf.Variable(1.0, name="normalize/scale", trainable=False)
         self._epochs_var = tf.Variable(0, name="epochs_trained", trainable=False)
@@ -201,14 +196,15 @@ class Autoencoder:
         self._decode_fn = tf.function(
             self._decode_py, input_signature=[tf.TensorSpec([None, h], tf.float32)]
         )
-        self._generator = tf.random.Generator.from_seed(0)  # reseeded by _initialize
-        self._run_epochs = tf.function(self._run_epochs_py, reduce_retracing=True)
-        # XLA compiles the steps (not the shuffle, which it cannot) into fused kernels: the
-        # RMSProp update becomes one pass over each weight matrix, and the per-step graph
-        # overhead disappears, which is most of the cost of a one-sample step.
-        jit = self.jit_compile
-        self._step_fn = tf.function(self._step, jit_compile=True) if jit else self._step
-        self._steps_fn = tf.function(self._steps_py, jit_compile=True) if jit else self._steps_py
+        self._trainer = Trainer(list(v.values()), self.jit_compile, corrupt=self._corrupt_fn())
+
+    def _corrupt_fn(self):
+        """None, or ``corrupt(x, seed)``: the input the network sees for a clean batch x.
+
+        The hook for denoising subclasses: x is a batch of normalized rows and ``seed`` a
+        stateless seed pair, different for every step; the loss compares the output with x.
+        """
+        return None
 
     def _initialize(self, data, seed):
         rng = np.random.default_rng(seed)
@@ -220,8 +216,6 @@ class Autoencoder:
             else:
                 limit = math.sqrt(6.0 / sum(p.shape))
                 p.assign(rng.uniform(-limit, limit, p.shape).astype(np.float32))
-        for s in self._ms + self._mom:
-            s.assign(tf.zeros(s.shape))
         if self.normalize:
             mean = data.mean(axis=0)
             spread = float(np.sqrt(np.mean((data - mean) ** 2)))
@@ -231,7 +225,7 @@ class Autoencoder:
             mean, scale = np.zeros(self.input_dim), 1.0
         self._mean.assign(mean.astype(np.float32))
         self._scale.assign(scale)
-        self._generator.reset_from_seed(seed)
+        self._trainer.reset(seed)
 
     # ----- compiled pieces ---------------------------------------------------------------------
     def _forward_py(self, x):
@@ -243,50 +237,6 @@ class Autoencoder:
     def _decode_py(self, code):
         v = self._vars
         return (code @ v["decode/weights"] + v["decode/biases"]) * self._scale + self._mean
-
-    def _step(self, xb, lr, momentum):
-        v = self._vars
-        with tf.GradientTape() as tape:
-            code = tf.tanh(xb @ v["encode/weights"] + v["encode/biases"])
-            out = code @ v["decode/weights"] + v["decode/biases"]
-            # The tiny offset keeps sqrt's gradient finite when a batch is reconstructed exactly.
-            loss = tf.sqrt(tf.reduce_mean(tf.square(xb - out)) + 1e-12)
-        grads = tape.gradient(loss, self._params)
-        # RMSProp with TF1 RMSPropOptimizer's update rule (its slots start at zero here, as in
-        # Keras): written out so that XLA fuses it, and so that momentum=0 neither reads nor
-        # writes its slot.
-        for p, ms, mom, g in zip(self._params, self._ms, self._mom, grads, strict=True):
-            ms_new = ms * _RHO + (1.0 - _RHO) * tf.square(g)
-            ms.assign(ms_new)
-            step = lr * g * tf.math.rsqrt(ms_new + _EPSILON)
-            if momentum:  # a Python float: each value gets its own trace
-                step = mom * momentum + step
-                mom.assign(step)
-            p.assign_sub(step)
-        return loss
-
-    def _steps_py(self, batches, lr, momentum):
-        total = tf.constant(0.0)
-        for i in tf.range(tf.shape(batches)[0]):
-            total += self._step(batches[i], lr, momentum)
-        return total
-
-    def _run_epochs_py(self, data, n_epochs, batch_size, momentum):
-        """Train n_epochs epochs on normalized data; return each epoch's mean batch loss."""
-        n = tf.shape(data)[0]
-        steps = (n + batch_size - 1) // batch_size
-        lr = tf.constant(self.learning_rate, tf.float32)
-        losses = tf.TensorArray(tf.float32, size=n_epochs)
-        for e in tf.range(n_epochs):
-            seed = self._generator.make_seeds(1)[:, 0]
-            shuffled = tf.gather(data, tf.random.experimental.stateless_shuffle(tf.range(n), seed))
-            full = n // batch_size
-            batches = tf.reshape(shuffled[: full * batch_size], [full, batch_size, -1])
-            total = self._steps_fn(batches, lr, momentum)
-            if tf.math.floormod(n, batch_size) > 0:
-                total += self._step_fn(shuffled[full * batch_size :], lr, momentum)
-            losses = losses.write(e, total / tf.cast(steps, tf.float32))
-        return losses.stack()
 
     # ----- input checks --------------------------------------------------------------------------
     def _check_data(self, data, what="data", columns=None):
@@ -342,7 +292,7 @@ class Autoencoder:
         start = time.perf_counter()
         while self.epochs_trained_ < self.epoch:
             chunk = min(every, self.epoch - self.epochs_trained_)
-            losses = self._run_epochs(xn, tf.constant(chunk), batch_size, momentum).numpy()
+            losses = self._trainer.run(xn, chunk, batch_size, self.learning_rate, momentum)
             # The loss is computed on normalized data: report it in the data's units.
             self.loss_history_.extend((losses * self._scale.numpy()).tolist())
             self.epochs_trained_ += chunk
