@@ -6,7 +6,6 @@ Everything runs on copies in a temporary directory: the notebooks may write file
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -14,6 +13,8 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from aecourse import course
 
 __all__ = ["solution_notebooks", "time_startup", "time_notebook_suite", "time_autograde"]
 
@@ -26,17 +27,10 @@ def solution_notebooks(repo):
 
 
 def _env():
-    """The environment for child processes: this venv's bin first (nbgrader calls alembic)."""
-    env = dict(os.environ)
-    bindir = str(Path(sys.executable).parent)
-    env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
+    """The environment for timed interpreters: this venv's bin first, TensorFlow quiet."""
+    env = course.venv_env()
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     return env
-
-
-def _grading_env(root):
-    """The course's config makes $AECOURSE_GRADING_ROOT if set: keep it inside root."""
-    return dict(_env(), AECOURSE_GRADING_ROOT=str(Path(root) / ".grading"))
 
 
 def time_startup(repeats=1):
@@ -93,16 +87,17 @@ def time_notebook_suite(notebooks, timeout=600):
 
 
 def _nbgrader(root, *args):
+    """Seconds for ``nbgrader *args`` in the course at ``root`` (grading state kept inside it)."""
     start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={root}"],
-        cwd=root, env=_grading_env(root), capture_output=True, text=True,
-    )  # fmt: skip
-    if proc.returncode != 0:
-        # nbgrader logs INFO lines and tracebacks to stderr: keep the lines that say why.
-        lines = (proc.stderr or proc.stdout).strip().splitlines()
-        why = [ln for ln in lines if "INFO" not in ln and ln.strip()][-12:]
-        raise RuntimeError(f"nbgrader {' '.join(args)} failed: {' | '.join(why)}")
+    try:
+        course.nbgrader(
+            *args, f"--CourseDirectory.root={root}", root=root, grading=root / ".grading"
+        )
+    except RuntimeError as exc:
+        # The report gives it one line: nbgrader's INFO lines do not say why it failed.
+        first, *tail = str(exc).splitlines()
+        why = [ln for ln in tail if "INFO" not in ln and ln.strip()][-12:]
+        raise RuntimeError(f"{first} {' | '.join(why)}") from None
     return time.perf_counter() - start
 
 

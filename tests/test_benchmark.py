@@ -145,3 +145,17 @@ def test_a_failing_notebook_misses_the_suite_target():
     suite = {"total_s": 120.0, "notebooks": {"a.ipynb": {"seconds": 120.0, "error": "boom"}}}
     (target,) = report.extra_targets(notebooks=suite)
     assert target["value"] == 120.0 and target["ok"] is False
+
+
+@pytest.mark.slow
+def test_a_failing_nbgrader_run_is_one_line_that_says_why(tmp_path):
+    from benchmarks import notebooks
+
+    nbs = notebooks.solution_notebooks(REPO)[:1]
+    notebooks._course(REPO, tmp_path, nbs)
+    with pytest.raises(RuntimeError) as info:
+        notebooks._nbgrader(tmp_path, "autograde", "--no-such-option")
+    message = str(info.value)
+    assert "\n" not in message, "the report prints it on one line"
+    assert "`nbgrader autograde --no-such-option" in message
+    assert "unrecognized arguments: --no-such-option" in message

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from aecourse import course, demo
+from aecourse import course, demo, demo_class
 from aecourse.nbgrader_ext import ShortenHiddenTestTracebacks, StderrToStdout
 
 FIXTURE_SOLUTIONS = Path(__file__).parent / "fixtures" / "solutions"
@@ -57,13 +57,17 @@ def test_build_submissions_names_students(tmp_path):
     course.solution_path("99_fixture", root).parent.mkdir(parents=True)
     course.write_json(course.solution_path("99_fixture", root), nb)
     mistakes = {"99_fixture": {"a": {"99-double-solution": "A"}, "b": {"99-square-solution": "B"}}}
-    subs = demo.build_submissions(root, ["99_fixture"], mistakes)
+    extra = [("x", "99_fixture", "extra", lambda release, ref: {"release": release, "ref": ref})]
+    subs = demo_class.build_submissions(root, ["99_fixture"], mistakes, extra)
     assert [(s.student, s.label) for s in subs] == [
         ("reference", "reference"),
         ("untouched", "untouched"),
         ("mistake-1", "a"),
         ("mistake-2", "b"),
+        ("x", "extra"),
     ]
+    assert subs[-1].notebook["release"] == nb, "an extra builder gets the released notebook"
+    assert "BEGIN SOLUTION" not in subs[-1].notebook["ref"]["99-double-solution"]
     ref = {c["metadata"]["nbgrader"]["grade_id"]: c["source"] for c in subs[0].notebook["cells"]}
     assert "BEGIN SOLUTION" not in ref["99-double-solution"]
     wrong = {c["metadata"]["nbgrader"]["grade_id"]: c["source"] for c in subs[2].notebook["cells"]}
