@@ -126,31 +126,36 @@ def markdown(r):
                   "(<= 1.10x), within 15% on images (<= 1.15x) after at most 30 s."]  # fmt: skip
     for key, title in (("startup", "Start-up"), ("notebooks", "Solution notebooks"),
                        ("autograde", "Autograding")):  # fmt: skip
-        part = r.get(key)
-        if part is None:
-            continue
-        lines += ["", f"## {title}", ""]
-        if "skipped" in part:
-            lines.append(f"Skipped: {part['skipped']}")
-        elif key == "startup":
-            lines += [f"- `{k}` in a fresh interpreter: {v:.2f} s" for k, v in part.items()]
-        elif key == "notebooks":
-            lines.append(f"All {len(part['notebooks'])} in fresh kernels: {part['total_s']:.1f} s "
-                         "(target: under 300 s).")  # fmt: skip
-            for name, nb in part["notebooks"].items():
-                err = f" — error: {nb['error']}" if nb["error"] else ""
-                lines.append(f"- {name}: {nb['seconds']:.1f} s{err}")
-        else:
-            lines.append(
-                f"One submission ({part['single_assignment']}, one `nbgrader autograde` run: "
-                f"start-up, kernel, imports, all cells): {part['single_s']:.1f} s. "
-                f"{part['submissions']} submissions (the solution notebooks) in one run: "
-                f"{part['serial_per_submission_s']:.1f} s each; with {part['jobs']} runs in "
-                f"parallel: {part['parallel_per_submission_s']:.1f} s each (wall time). "
-                f"Autograded notebooks written: {part.get('serial_autograded')} and "
-                f"{part.get('parallel_autograded')} of {part['submissions']}."
-            )
-            if part.get("parallel_error"):
-                lines.append(f"The parallel runs failed: {part['parallel_error']}")
+        if r.get(key) is not None:
+            lines += ["", f"## {title}", "", *_timing_section(key, r[key])]
     lines += ["", f"Whole benchmark: {r['wall_time_s']:.0f} s.", ""]
     return "\n".join(lines)
+
+
+def _timing_section(key, part):
+    """The lines of the start-up, notebooks or autograding section of the report."""
+    if "skipped" in part:
+        return [f"Skipped: {part['skipped']}"]
+    if part.get("error") and part.get("seconds", 0) is None:  # run._attempt's failure record
+        return [f"**Failed:** {part['error']}"]
+    if key == "startup":
+        return [f"- `{k}` in a fresh interpreter: {v:.2f} s" for k, v in part.items()]
+    if key == "notebooks":
+        lines = [f"All {len(part['notebooks'])} in fresh kernels: {part['total_s']:.1f} s "
+                 "(target: under 300 s)."]  # fmt: skip
+        for name, nb in part["notebooks"].items():
+            err = f" — error: {nb['error']}" if nb["error"] else ""
+            lines.append(f"- {name}: {nb['seconds']:.1f} s{err}")
+        return lines
+    lines = [
+        f"One submission ({part['single_assignment']}, one `nbgrader autograde` run: "
+        f"start-up, kernel, imports, all cells): {part['single_s']:.1f} s. "
+        f"{part['submissions']} submissions (the solution notebooks) in one run: "
+        f"{part['serial_per_submission_s']:.1f} s each; with {part['jobs']} runs in "
+        f"parallel: {part['parallel_per_submission_s']:.1f} s each (wall time). "
+        f"Autograded notebooks written: {part.get('serial_autograded')} and "
+        f"{part.get('parallel_autograded')} of {part['submissions']}."
+    ]
+    if part.get("parallel_error"):
+        lines.append(f"The parallel runs failed: {part['parallel_error']}")
+    return lines

@@ -159,3 +159,11 @@ def test_a_failing_nbgrader_run_is_one_line_that_says_why(tmp_path):
     assert "\n" not in message, "the report prints it on one line"
     assert "`nbgrader autograde --no-such-option" in message
     assert "unrecognized arguments: --no-such-option" in message
+
+
+@pytest.mark.parametrize("key", ["startup", "notebooks", "autograde"])
+def test_a_failed_measurement_is_reported_not_a_crash(key):
+    failed = {"seconds": None, "error": "CalledProcessError: nbgrader exited with 1"}
+    assert report._timing_section(key, failed) == [
+        "**Failed:** CalledProcessError: nbgrader exited with 1"
+    ]
