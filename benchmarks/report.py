@@ -19,6 +19,7 @@ METHOD_LABELS = {
     "keras_fit": "Keras 3 `model.fit`, same architecture, RMSprop, RMSE loss",
     "tf_function_epoch": "plain TF2, a whole epoch in one `tf.function`",
     "eager_tape": "eager `GradientTape` step per batch",
+    "matmul_floor": "the five matrix products of a step alone, no other work (a floor)",
     "compute_limit": "compute limit (FLOP per epoch / measured matmul peak)",
 }
 
@@ -97,6 +98,7 @@ def markdown(r):
         lines.append(
             f"| {t['name']} | {_fmt(t['value'])} | <= {t['target']} | {_verdict(t['ok'])} |"
         )
+    lines += _floor_lines(r["seconds_per_epoch"], r["batch_sizes"])
     q = r.get("quality")
     if q:
         lines += ["", "## Reconstruction RMSE against PCA with the same code size", "",
@@ -159,3 +161,22 @@ def _timing_section(key, part):
     if part.get("parallel_error"):
         lines.append(f"The parallel runs failed: {part['parallel_error']}")
     return lines
+
+
+def _floor_lines(seconds, batch_sizes):
+    """What the compute-limit ratios leave out: how close the products alone get to it."""
+    floor, limit, ours = (
+        seconds.get(m) or {} for m in ("matmul_floor", "compute_limit", "aecourse")
+    )
+    cells = []
+    for b in map(str, batch_sizes):
+        if floor.get(b) and limit.get(b) and ours.get(b):
+            cells.append(
+                f"batch {b}: products alone {floor[b] / limit[b]:.2f}x the limit, "
+                f"aecourse's whole step {ours[b] / limit[b]:.2f}x"
+            )
+    if not cells:
+        return []
+    return ["", "The five matrix products alone, against the compute limit: " + "; ".join(cells)
+            + ". The rest of a step (tanh, residual, loss, bias sums, RMSProp, the shuffle) "
+            "costs the difference."]  # fmt: skip

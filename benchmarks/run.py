@@ -222,6 +222,7 @@ def measure(args):
         "keras_fit": lambda b: timing.time_keras_fit(scaled, b, h, ep, s["keras_max_steps"]),
         "tf_function_epoch": lambda b: timing.time_tf_function_epoch(scaled, b, h, ep),
         "eager_tape": lambda b: timing.time_eager_tape(scaled, b, h, ep, s["eager_max_steps"]),
+        "matmul_floor": lambda b: timing.time_matmul_floor(scaled, b, h, ep),
     }  # fmt: skip
     details = {m: {} for m in methods}
     for b in s["batch_sizes"]:
@@ -240,7 +241,7 @@ def measure(args):
         for b, peak in peaks.items()
     }
     order = ["aecourse", "book_tf1", "keras_fit", "tf_function_epoch", "eager_tape",
-             "compute_limit"]  # fmt: skip
+             "matmul_floor", "compute_limit"]  # fmt: skip
     r["details"] = {m: details[m] for m in order if m in details}
     r["seconds_per_epoch"] = {
         m: {b: v.get("seconds") for b, v in row.items()} for m, row in r["details"].items()

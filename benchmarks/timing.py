@@ -20,6 +20,7 @@ __all__ = [
     "time_keras_fit",
     "time_eager_tape",
     "time_tf_function_epoch",
+    "time_matmul_floor",
 ]
 
 
@@ -232,3 +233,57 @@ def time_tf_function_epoch(data, batch_size, hidden_dim=100, epochs=3, seed=0):
         if epoch > 0:  # the first call traces
             times.append(time.perf_counter() - start)
     return {"seconds": statistics.median(times), "note": "first epoch (tracing) dropped"}
+
+
+def time_matmul_floor(data, batch_size, hidden_dim=100, epochs=3, seed=0):
+    """The five matrix products one epoch's gradients need, alone: a floor under any step.
+
+    Per batch x (b, d) and code h (b, k): the forward x W1 and h W2, and the backward
+    delta W2^T, h^T delta and delta_h^T x (the weight gradients; the input's gradient, the
+    sixth product in ``flop_per_epoch``, is not needed). Each in the layout aecourse uses, in
+    one compiled loop over the epoch's batches, compiled with XLA and as a plain graph; the
+    faster counts. Operands are random: the cost of a product does not depend on the values.
+    """
+    from aecourse._tf import tf
+
+    rng = np.random.default_rng(seed)
+    n, d = data.shape
+    steps, k = n // batch_size, hidden_dim
+
+    def rand(*shape):
+        return tf.constant(rng.standard_normal(shape), tf.float32)
+
+    x = tf.reshape(tf.constant(data[: steps * batch_size], tf.float32), [steps, batch_size, d])
+    h, delta, delta_h = (
+        rand(steps, batch_size, k),
+        rand(steps, batch_size, d),
+        rand(steps, batch_size, k),
+    )
+    w1t, w2 = rand(k, d), rand(k, d)
+
+    def epoch():
+        total = tf.constant(0.0)
+        for i in tf.range(steps):
+            products = [
+                tf.matmul(x[i], w1t, transpose_b=True),
+                h[i] @ w2,
+                tf.matmul(delta[i], w2, transpose_b=True),
+                tf.matmul(h[i], delta[i], transpose_a=True),
+                tf.matmul(delta_h[i], x[i], transpose_a=True),
+            ]
+            total += tf.add_n([p[0, 0] for p in products])  # keeps every product alive
+        return total
+
+    best = {}
+    for name, jit in (("XLA", True), ("plain graph", False)):
+        fn = tf.function(epoch, jit_compile=jit)
+        fn().numpy()  # compile
+        times = []
+        for _ in range(max(epochs, 3)):
+            start = time.perf_counter()
+            fn().numpy()
+            times.append(time.perf_counter() - start)
+        best[name] = statistics.median(times) * n / (steps * batch_size)
+    winner = min(best, key=best.get)
+    note = ", ".join(f"{name} {t:.4g} s" for name, t in best.items()) + f"; {winner} counts"
+    return {"seconds": best[winner], "note": note}

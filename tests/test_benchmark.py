@@ -18,7 +18,10 @@ if str(REPO) not in sys.path:  # benchmarks/ is a folder of the repository, not 
 
 from benchmarks import report, run, timing  # noqa: E402
 
-METHODS = ["aecourse", "book_tf1", "keras_fit", "tf_function_epoch", "eager_tape", "compute_limit"]
+METHODS = [
+    "aecourse", "book_tf1", "keras_fit", "tf_function_epoch", "eager_tape", "matmul_floor",
+    "compute_limit",
+]  # fmt: skip
 
 
 def test_flop_per_epoch_counts_six_matmuls():
