@@ -19,9 +19,10 @@ batches of 100 and a learning rate of 1e-4. The constructor's default rate (0.00
 the learning rate per step, so a hidden unit's input moves by up to ~1024 times that, and
 most tanh units end up saturated (RMSE 1.5x PCA's after 30 s, against ~1.08x with 1e-4).
 
-Speed: the training steps are compiled with XLA (``jit_compile=True``), which fuses the
-RMSProp update into one pass per weight matrix and removes most of the per-step overhead;
-``jit_compile=False`` runs the same steps as a plain graph.
+Speed: the training loop lives in ``aecourse._training`` (hand-derived gradients, RMSProp
+written out, the encoder's weights transposed while training, batches gathered inside the
+loop); its steps are compiled with XLA (``jit_compile=True``; False runs the same steps as a
+plain graph). ``benchmarks/`` measures it against Keras, the book's TF1 code and the machine.
 """
 
 from __future__ import annotations
