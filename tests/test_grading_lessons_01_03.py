@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import aecourse as ae
+from aecourse import course
 from aecourse.grading import check, lesson01, lesson02, lesson03
 
 REPO = Path(__file__).resolve().parents[1]
@@ -142,8 +143,49 @@ def test_training_judge_rejects_a_half_trained_model_and_accepts_pca():
     pca = lesson03.pca_reconstruct(data, 1)
     lesson03.TRAIN_AUTOENCODER.judge(args, pca)  # the best linear code passes
     halfway = data.mean(axis=0) + 0.6 * (pca - data.mean(axis=0))
-    with pytest.raises(AssertionError, match="above the limit"):
+    with pytest.raises(AssertionError, match="above the limit") as info:
         lesson03.TRAIN_AUTOENCODER.judge(args, halfway)
+    assert "bounded" not in str(info.value), "shrunk towards the mean is not a bounded decoder"
+
+
+def _wide_case():
+    case = lesson03.TRAIN_AUTOENCODER.cases(np.random.default_rng(0))[1]
+    data = np.asarray(case[0], dtype=float)
+    # What the case is for: the first column spreads far beyond one overall std of the mean.
+    assert np.ptp(data[:, 0]) > 5 * (data - data.mean(axis=0)).std()
+    return case, data
+
+
+def test_training_judge_names_a_bounded_decoder():
+    args, data = _wide_case()
+    pca = lesson03.pca_reconstruct(data, 1)
+    lesson03.TRAIN_AUTOENCODER.judge(args, pca)
+    mean, scale = data.mean(axis=0), data.std()
+    # A tanh decoder on data scaled as the notebook does: outputs within mean +- scale.
+    squashed = mean + scale * np.tanh((pca - mean) / scale)
+    with pytest.raises(AssertionError, match="decoder's outputs are bounded"):
+        lesson03.TRAIN_AUTOENCODER.judge(args, squashed)
+    # ... and without any scaling: outputs in (-1, 1) in data units.
+    with pytest.raises(AssertionError, match=r"bounded .*Keep the decoder linear"):
+        lesson03.TRAIN_AUTOENCODER.judge(_iris_case(), np.tanh(_iris_case()[0]))
+
+
+def _notebook_training(decoder_source=None):
+    """The solution notebook's train_autoencoder, optionally with another decode_layer."""
+    sources = course.reference_sources(course.read_json(LESSONS["03"][1]))
+    if decoder_source is not None:
+        sources["03-decode-layer-solution"] = decoder_source
+    namespace = {"np": np, "tf": ae.tf, "ae": ae}
+    for gid in ("encode-layer", "decode-layer", "rmse", "train-autoencoder"):
+        exec(compile(sources[f"03-{gid}-solution"], f"<03-{gid}>", "exec"), namespace)
+    return namespace["train_autoencoder"]
+
+
+def test_notebook_autoencoder_with_a_tanh_decoder_loses_the_training_points():
+    tanh_decoder = lesson03.TYPICAL_MISTAKES["tanh-on-decoder"]["03-decode-layer-solution"]
+    with pytest.raises(AssertionError, match="decoder's outputs are bounded"):
+        check("03-train-autoencoder", _notebook_training(tanh_decoder), n_random=0)
+    check("03-train-autoencoder", _notebook_training(), seed=1)  # the linear one passes
 
 
 def test_training_judge_rejects_bad_shapes_and_nan():

@@ -7,6 +7,7 @@ names it, and an object that lies about equality fails. For every typical wrong 
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -124,17 +125,55 @@ def test_tensorflow_answers_are_accepted():
     ae.grading.check("06-kl-divergence", kl_divergence)
 
 
-def test_get_batch_ignoring_rng_is_caught_by_the_visible_assert():
-    # The judge sees one draw; the notebook's extra assert catches an answer that uses
-    # np.random's global state: two same-seed generators must give the same rows.
-    def global_state(X, size, rng):
-        return np.asarray(X)[np.random.choice(len(X), size, replace=False)]
+def _get_batch_global_state(X, size, rng):
+    return np.asarray(X)[np.random.choice(len(X), size, replace=False)]
 
-    ae.grading.check("04-get-batch", global_state, n_random=0)  # passes the judge...
-    X = np.arange(30.0).reshape(10, 3)
-    a = global_state(X, 4, np.random.default_rng(5))
-    b = global_state(X, 4, np.random.default_rng(5))
-    assert not np.array_equal(a, b)  # ...and fails the determinism assert
+
+def _get_batch_copies_rng(X, size, rng):
+    # Draws from a copy: rng itself never moves on, so a second call repeats the batch.
+    return np.asarray(X)[copy.deepcopy(rng).choice(len(X), size, replace=False)]
+
+
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        (_get_batch_global_state, "two generators made with the same seed 12 gave different"),
+        (_get_batch_copies_rng, "calling get_batch twice with the same rng gave the same rows"),
+        (lesson04.TYPICAL_MISTAKES["global-rng"], "never with np.random.choice"),
+    ],
+    ids=["global-state", "copy-of-rng", "typical-mistake"],
+)
+def test_get_batch_that_ignores_rng_fails_visible_and_hidden_checks(wrong, message):
+    if isinstance(wrong, dict):  # a typical mistake's cell: run it as the demo would
+        namespace = {"np": np}
+        exec(wrong["04-get-batch-solution"], namespace)
+        wrong = namespace["get_batch"]
+    with pytest.raises(AssertionError, match=message):
+        ae.grading.check("04-get-batch", wrong, n_random=0)
+    for seed in range(5):
+        with pytest.raises(AssertionError, match="instead of rng"):
+            ae.grading.check("04-get-batch", wrong, seed=seed)
+
+
+def test_get_batch_rng_checks_work_across_processes():
+    # The class grader calls the student's function in one process and compares the plain
+    # outputs in another: each side builds its own cases, so the judge may rely only on them.
+    def judged(fn, seed=123):
+        outputs = [o.tolist() for o in core.run_cases("04-get-batch", fn, seed)]  # plain data
+        return core.compare_outputs("04-get-batch", [np.array(o) for o in outputs], seed)
+
+    assert any("same seed" in p for p in judged(_get_batch_global_state))
+    assert judged(lesson04._get_batch) == []
+
+
+def test_get_batch_rng_probe_goes_on_from_its_first_call():
+    group: dict = {}
+    first = lesson04.RngProbe(5, group, "first")
+    again = lesson04.RngProbe(5, group, "again", share=first)
+    draws = np.random.default_rng(5).integers(1000, size=6).tolist()
+    assert first.integers(1000, size=3).tolist() == draws[:3]
+    assert again.integers(1000, size=3).tolist() == draws[3:]  # the same generator, moved on
+    assert repr(first) == "np.random.default_rng(5)" and "previous call again" in repr(again)
 
 
 def test_shape_mistakes_get_a_shape_hint():

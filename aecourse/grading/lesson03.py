@@ -3,6 +3,8 @@
 Keys are the grade_ids of the test cells in ``solutions/03_autoencoder/autoencoder.ipynb``.
 The trained-model exercise is judged by a tolerance (its reconstruction error against a
 PCA with as many components as the code has units), not by equality with the reference.
+One of its cases has a column that reaches several standard deviations from its mean, where
+a bounded decoder (tanh) cannot follow: the chapter's decoder is linear (Listing 7.3).
 """
 
 from __future__ import annotations
@@ -236,6 +238,42 @@ def _rms(a):
     return float(np.sqrt(np.mean(np.square(a))))
 
 
+# Where a bounded decoder's outputs end, in data units: (what, centre, half-width per column).
+def _output_bounds(data):
+    mean = data.mean(axis=0)
+    return [
+        ("one overall standard deviation", mean, float(data.std())),
+        ("one overall standard deviation", mean, float((data - mean).std())),
+        ("one standard deviation (of each column)", mean, data.std(axis=0)),
+        ("1 (the data were not scaled)", np.zeros_like(mean), 1.0),
+    ]
+
+
+def _bounded_decoder(data, out, target):
+    """Why ``out`` looks like a bounded (tanh) decoder's output, or None.
+
+    Saturation, not shrinkage: every reconstruction stays within one of
+    :func:`_output_bounds`, some reach it, those that PCA (``target``) puts well inside it
+    are about right, and at least 5% of PCA's entries lie well beyond it.
+    """
+    for what, centre, width in _output_bounds(data):
+        width = np.broadcast_to(width, centre.shape)
+        reach = np.abs(out - centre) / width
+        if reach.max() > 1.01 or reach.max() < 0.95:
+            continue
+        if np.mean(np.abs(target - centre) > 1.2 * width) < 0.05:
+            continue
+        near = np.abs(target - centre) < 0.5 * width
+        ideal = (target - centre)[near]
+        # A model stopped early shrinks everything towards the mean: slope well below 1.
+        if near.sum() >= 3 and np.sum((out - centre)[near] * ideal) < 0.8 * np.sum(ideal**2):
+            continue
+        far = float(np.max(np.abs(target - centre)))
+        where = "column means" if centre.any() else "origin"
+        return f"within {what} of the {where}, while the data need values {far:.3g} away"
+    return None
+
+
 def _judge_training(args, output):
     data, hidden_dim = _f(args[0]), int(args[1])
     out = _f(output)
@@ -247,8 +285,17 @@ def _judge_training(args, output):
     if not np.all(np.isfinite(out)):
         raise AssertionError("the reconstruction contains NaN or infinity (learning rate too big?)")
     err = _rms(out - data)
-    err_pca = _rms(pca_reconstruct(data, hidden_dim) - data)
+    pca = pca_reconstruct(data, hidden_dim)
+    err_pca = _rms(pca - data)
     err_mean = _rms(data - data.mean(axis=0))
+    limit = err_pca + 0.15 * (err_mean - err_pca)
+    bounded = _bounded_decoder(data, out, pca) if err > limit else None
+    if bounded:
+        raise AssertionError(
+            f"RMSE {err:.4f} is above the limit {limit:.4f}, and every reconstruction stays "
+            f"{bounded}: the decoder's outputs are bounded (a tanh or sigmoid on the decoder "
+            "never passes 1 in scaled units). Keep the decoder linear, h @ W + b (Listing 7.3)"
+        )
     if err < 0.99 * err_pca:
         raise AssertionError(
             f"RMSE {err:.4f} is below what any {hidden_dim}-number code can reach "
@@ -260,7 +307,6 @@ def _judge_training(args, output):
             "the model is not learning. Check that the optimizer updates the variables, "
             "that the inputs are centred and scaled, and that the output is mapped back"
         )
-    limit = err_pca + 0.15 * (err_mean - err_pca)
     if err > limit:
         raise AssertionError(
             f"RMSE {err:.4f} is above the limit {limit:.4f} (a {hidden_dim}-component PCA "
@@ -269,8 +315,24 @@ def _judge_training(args, output):
         )
 
 
+def _wide_column_data():
+    """(120, 4) points near a line, the first column spread over about +-3.2 overall stds.
+
+    The columns share one mean, so the data's overall standard deviation (how the notebook
+    scales) is far below the first column's spread: a tanh decoder's outputs, which stay
+    within one scale of the mean, fall short by RMSE about 0.5 (a linear one reaches 0.08,
+    PCA 0.04).
+    """
+    rng = np.random.default_rng(71)
+    t = rng.uniform(-1.0, 1.0, size=(120, 1))
+    return 5.0 + t * np.array([3.0, 1.0, 0.5, -0.5]) + 0.05 * rng.normal(size=(120, 4))
+
+
 def _train_cases(rng):
-    fixed = [(load_iris().data, 1, 500, 0)]  # Listing 7.6: iris, 4 -> 1 -> 4
+    fixed = [
+        (load_iris().data, 1, 500, 0),  # Listing 7.6: iris, 4 -> 1 -> 4
+        (_wide_column_data(), 1, 500, 0),  # beyond a tanh decoder's reach
+    ]
     random = []
     for _ in range(1):
         d = int(rng.integers(3, 7))
@@ -290,7 +352,7 @@ TRAIN_AUTOENCODER = register(
         function_name="train_autoencoder",
         cases=_train_cases,
         reference=train_autoencoder,
-        n_fixed=1,
+        n_fixed=2,
         judge=_judge_training,
         forbidden=(
             "aecourse.autoencoder.Autoencoder",
@@ -333,6 +395,36 @@ TYPICAL_MISTAKES: dict[str, dict[str, str]] = {
             "def train_autoencoder(data, hidden_dim, epochs, seed):\n"
             "    # no training at all: the input handed back\n"
             "    return np.asarray(data, dtype=float)\n"
+        ),
+    },
+    "tanh-decoder-in-training": {
+        "03-train-autoencoder-solution": (
+            "def train_autoencoder(data, hidden_dim, epochs, seed):\n"
+            "    # right layers, but the training loop squashes the decoder's output with tanh\n"
+            "    x = np.asarray(data, dtype=np.float32)\n"
+            "    mean, scale = x.mean(axis=0), float(x.std())\n"
+            "    xn = tf.constant((x - mean) / scale)\n"
+            "    rng = np.random.default_rng(seed)\n"
+            "    limit = np.sqrt(6.0 / (x.shape[1] + hidden_dim))\n"
+            "    shapes = [(x.shape[1], hidden_dim), (hidden_dim,), (hidden_dim, x.shape[1]),\n"
+            "              (x.shape[1],)]\n"
+            "    variables = [tf.Variable(rng.uniform(-limit, limit, s).astype(np.float32))\n"
+            "                 for s in shapes]\n"
+            "    W1, b1, W2, b2 = variables\n"
+            "    optimizer = tf.keras.optimizers.RMSprop(0.01)\n"
+            "\n"
+            "    def reconstruct():\n"
+            "        return tf.tanh(tf.matmul(tf.tanh(tf.matmul(xn, W1) + b1), W2) + b2)\n"
+            "\n"
+            "    @tf.function\n"
+            "    def step():\n"
+            "        with tf.GradientTape() as tape:\n"
+            "            loss = tf.sqrt(tf.reduce_mean(tf.square(xn - reconstruct())))\n"
+            "        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))\n"
+            "\n"
+            "    for _ in range(epochs):\n"
+            "        step()\n"
+            "    return reconstruct().numpy() * scale + mean\n"
         ),
     },
 }

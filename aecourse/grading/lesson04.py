@@ -3,7 +3,9 @@
 ``get_batch`` and ``epoch_batches`` draw at random, so no single "right" output
 exists: their :class:`~aecourse.grading.core.Exercise` uses a ``judge`` that checks
 the properties any good answer has (shape, rows taken from X, no row twice, not
-simply the first rows) and names the likely mistake when one is broken.
+simply the first rows) and names the likely mistake when one is broken. ``get_batch``
+cases also hold a group of calls whose batches the judge compares with each other, so an
+answer that ignores its ``rng`` argument fails too (see :class:`RngProbe`).
 """
 
 from __future__ import annotations
@@ -12,10 +14,19 @@ import numpy as np
 
 from aecourse.grading.core import Exercise, register
 
-__all__ = ["EXERCISES", "SeededRng", "TYPICAL_MISTAKES", "batches_per_epoch", "epoch_batches"]
+__all__ = [
+    "EXERCISES",
+    "RngProbe",
+    "SeededRng",
+    "TYPICAL_MISTAKES",
+    "batches_per_epoch",
+    "epoch_batches",
+]
 
 WITH_REPLACEMENT = "batches drawn with replacement"
 FIRST_ROWS = "the first rows instead of random ones"
+GLOBAL_RNG = "np.random.choice (the global generator) or an unseeded generator instead of rng"
+OWN_RNG = "a generator of your own (a fixed seed) instead of rng"
 NOT_SHUFFLED = "the rows left in their original order (no shuffle)"
 REPEATED_ROWS = "a fresh random batch per step (rows repeat, others are never seen)"
 LAST_BATCH_MISSING = "a loop that stops one batch early"
@@ -89,6 +100,37 @@ def _judge_get_batch(args, out):
     # A correct draw of >= 5 rows from >= 10 equals rows 0, 1, 2, ... with chance < 1e-4.
     if size >= 5 and np.array_equal(idx, np.arange(size)):
         raise _mistake(FIRST_ROWS, f"the batch is X[:{size}]; pick random row indices")
+    _compare_with_group(args[2], out)
+
+
+def _compare_with_group(rng, out):
+    """Compare this call's batch with the first call of its RngProbe group."""
+    if not isinstance(rng, RngProbe):
+        return
+    rng.group[rng.role] = out
+    first = rng.group.get("first")
+    if rng.role == "first" or first is None:  # the first call failed: its own message says why
+        return
+    same = np.array_equal(out, first)
+    # A draw of >= 8 rows out of >= 30 repeats another one with chance < 1e-6.
+    if rng.role == "again" and same:
+        raise _mistake(
+            OWN_RNG,
+            "calling get_batch twice with the same rng gave the same rows, so rng was never "
+            "used; draw the indices with rng.choice(len(X), size, replace=False)",
+        )
+    if rng.role == "same-seed" and not same:
+        raise _mistake(
+            GLOBAL_RNG,
+            f"two generators made with the same seed {rng.seed} gave different rows; draw "
+            "with rng.choice(len(X), size, replace=False), never with np.random.choice",
+        )
+    if rng.role == "other-seed" and same:
+        raise _mistake(
+            OWN_RNG,
+            "generators with different seeds gave the same rows; draw the indices with rng, "
+            "the generator passed in",
+        )
 
 
 def _judge_epoch_batches(args, out):
@@ -131,6 +173,40 @@ class SeededRng(np.random.Generator):
         return (SeededRng, (self.seed,))
 
 
+class RngProbe(SeededRng):
+    """A SeededRng in a group of get_batch calls whose batches the judge compares.
+
+    Roles, in call order: "first" (a fresh generator), "again" (the same generator once
+    more: a good answer draws other rows), "same-seed" (a fresh generator with the first
+    one's seed: the same rows) and "other-seed" (another seed: other rows). Pickled, it
+    becomes a plain SeededRng and the judge skips the comparisons.
+    """
+
+    def __init__(self, seed, group, role, share=None):
+        # "again" shares the first call's bit generator: it goes on from where that call left.
+        np.random.Generator.__init__(
+            self, share.bit_generator if share is not None else np.random.PCG64(seed)
+        )
+        self.seed, self.group, self.role = int(seed), group, role
+
+    def __repr__(self):
+        made = f"np.random.default_rng({self.seed})"
+        return f"the {made} of the previous call again" if self.role == "again" else made
+
+
+def _probe_group(X, size, seed, other_seed):
+    """Four calls whose batches must agree where the seeds do: the judge compares them."""
+    group: dict = {}
+    first = RngProbe(seed, group, "first")
+    rngs = [
+        first,
+        RngProbe(seed, group, "again", share=first),
+        RngProbe(seed, group, "same-seed"),
+        RngProbe(other_seed, group, "other-seed"),
+    ]
+    return [(X, size, rng) for rng in rngs]
+
+
 def _seeded(rng):
     return SeededRng(int(rng.integers(2**32)))
 
@@ -148,12 +224,18 @@ def _cases_get_batch(rng):
     fixed = [
         (_distinct_rows(np.random.default_rng(1), 20, 3), 15, SeededRng(7)),
         (_distinct_rows(np.random.default_rng(2), 12, 1), 12, SeededRng(8)),
+        *_probe_group(_distinct_rows(np.random.default_rng(6), 40, 2), 10, 12, 13),
     ]
     rand = []
     for _ in range(6):
         n = int(rng.integers(10, 60))
         rand.append((_distinct_rows(rng, n, int(rng.integers(1, 6))), int(rng.integers(5, n + 1)),
                      _seeded(rng)))  # fmt: skip
+    # Size and n - size at least 8: a good answer repeats a batch with chance < 1e-6.
+    n = int(rng.integers(30, 60))
+    seeds = rng.choice(2**32, 2, replace=False)
+    rand += _probe_group(_distinct_rows(rng, n, int(rng.integers(1, 4))),
+                         int(rng.integers(8, n - 7)), int(seeds[0]), int(seeds[1]))  # fmt: skip
     return fixed + rand
 
 
@@ -178,6 +260,14 @@ def _get_batch_with_replacement(X, size, rng):
 
 def _get_batch_first_rows(X, size, rng):
     return np.asarray(X)[:size]
+
+
+def _get_batch_global_rng(X, size, rng):
+    return np.asarray(X)[np.random.choice(len(X), size, replace=False)]
+
+
+def _get_batch_own_rng(X, size, rng):
+    return np.asarray(X)[np.random.default_rng(0).choice(len(X), size, replace=False)]
 
 
 def _epoch_fresh_batch_per_step(X, batch_size, rng):
@@ -221,8 +311,10 @@ EXERCISES = [
             mistakes={
                 WITH_REPLACEMENT: _get_batch_with_replacement,
                 FIRST_ROWS: _get_batch_first_rows,
+                GLOBAL_RNG: _get_batch_global_rng,
+                OWN_RNG: _get_batch_own_rng,
             },
-            n_fixed=2,
+            n_fixed=6,
             judge=_judge_get_batch,
             forbidden=("aecourse.autoencoder.get_batch",),
             description="size distinct random rows of X (Listing 7.7)",
@@ -262,6 +354,14 @@ TYPICAL_MISTAKES: dict[str, dict[str, str]] = {
         ),
         "04-batches-per-epoch-solution": (
             "def batches_per_epoch(n, batch_size):\n    return n // batch_size\n"
+        ),
+    },
+    "global-rng": {
+        "04-get-batch-solution": (
+            "def get_batch(X, size, rng):\n"
+            "    # Listing 7.7 as printed: np.random's global generator, rng unused\n"
+            "    rows = np.random.choice(len(X), size, replace=False)\n"
+            "    return np.asarray(X)[rows]\n"
         ),
     },
 }
