@@ -7,9 +7,19 @@ merged and written to the gradebook in one transaction per submission.
 
 Modules: ``sandbox`` (running untrusted code), ``nbhooks`` (nbgrader's kernel in the
 sandbox, the output cap), ``prepare`` (repairing submitted notebooks), ``child`` and
-``recheck`` (the re-check: untrusted and trusted halves), ``gradebook`` (backup, atomic
-replace), ``submission`` (one submission), ``runner`` (a batch), ``model`` (options and
-outcomes), ``report`` (summary, CSV), ``cli``.
+``recheck`` (the re-check: untrusted and trusted halves), ``gradebook`` (SQLite backup,
+atomic replace), ``database`` (checking ``--db-url``, pg_dump backups), ``submission``
+(one submission), ``runner`` (a batch), ``model`` (options and outcomes), ``report``
+(summary, CSV), ``cli``.
 """
 
-__all__ = ["runner", "submission", "report", "gradebook", "sandbox", "recheck", "prepare"]
+__all__ = [
+    "runner",
+    "submission",
+    "report",
+    "gradebook",
+    "database",
+    "sandbox",
+    "recheck",
+    "prepare",
+]

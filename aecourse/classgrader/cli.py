@@ -8,8 +8,16 @@ Examples::
 
 Results land where nbgrader keeps them (gradebook, autograded/, feedback/ under the grading
 root: $AECOURSE_GRADING_ROOT or <repo>/.grading), so formgrader and ``nbgrader export`` read
-them. The gradebook is backed up first (SQLite: backups/gradebook-<time>.db). A CSV with a
-reason and a needs-look flag per student goes to <grading root>/reports/<assignment>.csv.
+them. The gradebook is backed up first into <grading root>/backups/: SQLite as
+gradebook-<time>.db, PostgreSQL with pg_dump as gradebook-<time>.dump (restore it with
+pg_restore --clean). When no backup can be made (pg_dump missing or failing) nothing is graded
+unless you pass --no-backup. A CSV with a reason and a needs-look flag per student goes to
+<grading root>/reports/<assignment>.csv.
+
+PostgreSQL: create the database first (createdb aecourse) and install the driver
+(pip install 'psycopg[binary]'). Keep the password out of --db-url, where other users of the
+machine can read it: use ~/.pgpass or PGPASSWORD. An unreachable server, an unknown database
+or a refused login stops the run before anything is written (exit status 2).
 
 How it holds: each submission is graded by its own ``nbgrader autograde`` subprocess in a
 scratch course (a copy of a template gradebook), while a second sandboxed process runs the
@@ -89,6 +97,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="where to write the CSV (default <grading root>/reports/)",
     )
     parser.add_argument(
+        "--no-backup",
+        action="store_true",
+        help="grade even when the gradebook cannot be backed up first (default: refuse)",
+    )
+    parser.add_argument(
         "--keep-work",
         action="store_true",
         help="keep the scratch folders (logs of nbgrader and the re-check)",
@@ -101,7 +114,7 @@ def _grading_root(repo: Path) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    from aecourse.classgrader import report, runner
+    from aecourse.classgrader import database, report, runner
 
     repo = Path(__file__).resolve().parents[2]
     if not (repo / "nbgrader_config.py").is_file():
@@ -115,6 +128,17 @@ def run(args: argparse.Namespace) -> int:
         print("error: --jobs must be >= 1 and --budget > 0", file=sys.stderr)
         return 2
     root = _grading_root(repo)
+    try:
+        secret = bool(args.db_url and database.for_subprocess(args.db_url)[1])
+    except database.DatabaseError:
+        secret = False  # reported with its fix when the batch checks the URL
+    if secret:
+        # Student code runs on this machine and can read any process's command line.
+        print(
+            "warning: the password in --db-url is readable by every process on this machine, "
+            "submissions included: put it in ~/.pgpass or PGPASSWORD instead",
+            file=sys.stderr,
+        )
     opts = runner.Options(
         assignment=args.assignment,
         repo=repo,
@@ -125,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         budget=args.budget,
         keep_work=args.keep_work,
+        backup=not args.no_backup,
     )
 
     def progress(out):

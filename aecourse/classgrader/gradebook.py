@@ -53,8 +53,8 @@ def write_lock(db_url: str):
 def backup(db_url: str, folder: Path) -> Path | None:
     """Copy a SQLite gradebook to ``folder/gradebook-<UTC time>.db`` (online backup API).
 
-    Returns None for other databases (back those up with the database's own tools, e.g.
-    ``pg_dump``) and when the gradebook does not exist yet.
+    Returns None for other databases (:func:`aecourse.classgrader.database.backup` runs
+    ``pg_dump`` for PostgreSQL) and when the gradebook does not exist yet.
     """
     path = sqlite_path(db_url)
     if path is None or not path.is_file():

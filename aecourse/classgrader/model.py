@@ -21,6 +21,7 @@ class Options:
     jobs: int = 1
     budget: float = 300.0
     keep_work: bool = False
+    backup: bool = True  # False only on --no-backup: grading refuses to start without one
     isolate: bool | None = None  # None: whenever the machine allows (root + unshare)
 
 

@@ -51,7 +51,7 @@ def summary(batch) -> str:
         f"{batch.assignment}: {n} submission(s) in {batch.seconds:g} s; {full} full marks, "
         f"{zero} without a gradable notebook, {look} flagged for a look, {errors} grader errors",
         f"sandbox: {batch.isolation}",
-        f"gradebook backup: {batch.backup or 'none (new gradebook, or not SQLite: use pg_dump)'}",
+        f"gradebook backup: {batch.backup or 'none (a new gradebook, or --no-backup)'}",
     ]
     if getattr(batch, "feedback_error", None):
         lines.append(f"nbgrader generate_feedback failed:\n{batch.feedback_error}")

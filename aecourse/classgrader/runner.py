@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
-from aecourse.classgrader import gradebook, sandbox
+from aecourse.classgrader import database, gradebook, sandbox
 from aecourse.classgrader.model import Batch, Options, Outcome
 from aecourse.classgrader.submission import (
     Submission,
@@ -61,17 +61,18 @@ def _ensure_assignment(opts: Options, course: Path, env: dict) -> None:
             return
         except MissingEntry:
             pass
+    url, secret = database.for_subprocess(opts.db_url)
     with gradebook.write_lock(opts.db_url):
         proc = subprocess.run(
             nbgrader_cmd(
                 "generate_assignment",
                 opts.assignment,
                 "--force",
-                f"--CourseDirectory.db_url={opts.db_url}",
+                f"--CourseDirectory.db_url={url}",
                 f"--CourseDirectory.release_directory={course / 'release-main'}",
             ),
             cwd=course,
-            env=env,
+            env={**env, **secret},
             capture_output=True,
             text=True,
         )
@@ -86,18 +87,19 @@ def _feedback(opts: Options, outcomes: list[Outcome]) -> str | None:
     error = None
     if graded:
         others = [p.name for p in autograded.iterdir() if p.is_dir() and p.name not in graded]
+        url, secret = database.for_subprocess(opts.db_url)
         args = [
             "generate_feedback",
             opts.assignment,
             "--force",
-            f"--CourseDirectory.db_url={opts.db_url}",
+            f"--CourseDirectory.db_url={url}",
         ]
         if others:
             args.append(f"--CourseDirectory.student_id_exclude={','.join(others)}")
         proc = subprocess.run(
             nbgrader_cmd(*args),
             cwd=opts.repo,
-            env=nbgrader_env({"AECOURSE_GRADING_ROOT": str(opts.grading_root)}),
+            env=nbgrader_env({"AECOURSE_GRADING_ROOT": str(opts.grading_root), **secret}),
             capture_output=True,
             text=True,
         )
@@ -135,7 +137,10 @@ def _students(opts: Options) -> list[str]:
 
 
 def grade_class(opts: Options, progress=None) -> Batch:
-    """Back up the gradebook, grade every student (``opts.jobs`` at a time), return outcomes."""
+    """Back up the gradebook, grade every student (``opts.jobs`` at a time), return outcomes.
+
+    Raises (before anything is written) when the database cannot be reached or backed up.
+    """
     t0 = time.monotonic()
     source = opts.repo / "solutions" / opts.assignment
     notebooks = sorted(p.name for p in source.glob("*.ipynb"))
@@ -146,9 +151,10 @@ def grade_class(opts: Options, progress=None) -> Batch:
     if opts.isolate is None:
         opts.isolate = sandbox.isolation_available()
     students = _students(opts)
+    opts.db_url = database.check(opts.db_url)
     opts.grading_root.mkdir(parents=True, exist_ok=True)
     opts.grading_root.chmod(0o700)
-    backup = gradebook.backup(opts.db_url, opts.grading_root / "backups")
+    backup = database.backup(opts.db_url, opts.grading_root / "backups") if opts.backup else None
     stamp = datetime.utcnow().strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
     work = opts.grading_root / ".aecourse-work" / f"{opts.assignment}-{stamp}"
     work.mkdir(parents=True)
