@@ -154,22 +154,110 @@ def test_denoising_loss_uses_the_clean_input(digits):
     assert np.linalg.norm(out - mean) < 0.25 * np.linalg.norm(mean)
 
 
-def test_denoising_draws_fresh_noise_every_epoch(digits, monkeypatch):
+def _spy_on_corruption(dae, seen):
+    """Make dae's training hook record x_in - x (normalized units) of every step it runs."""
+    hook = dae._corrupt_fn
+
+    def spying_hook():
+        corrupt = hook()
+
+        def spy(x, seed):
+            x_in = corrupt(x, seed)
+            # numpy_function runs in the plain graph (jit_compile=False), once per step.
+            record = ae.tf.numpy_function(
+                lambda a, b: seen.append(a - b) or np.float32(0), [x_in, x], ae.tf.float32
+            )
+            with ae.tf.control_dependencies([record]):
+                return ae.tf.identity(x_in)
+
+        return spy
+
+    dae._corrupt_fn = spying_hook
+
+
+def test_denoising_draws_fresh_noise_every_epoch(digits):
     x, _ = digits
-    dae = variants.DenoisingAutoencoder(64, 8, noise="gaussian", noise_level=0.2, epoch=3, seed=1)
+    # One batch per epoch (batch_size = rows), so the hook runs once per epoch.
+    dae = variants.DenoisingAutoencoder(
+        64, 8, noise="gaussian", noise_level=0.2, epoch=3, batch_size=200, seed=1,
+        jit_compile=False,
+    )  # fmt: skip
     seen = []
-    original = dae.corrupt
-
-    def spy(data, rng=None):
-        noisy = original(data, rng)
-        seen.append(noisy - data)
-        return noisy
-
-    monkeypatch.setattr(dae, "corrupt", spy)
+    _spy_on_corruption(dae, seen)
     dae.train(x[:200])
     assert len(seen) == 3
     assert not np.allclose(np.sort(seen[0].ravel()), np.sort(seen[1].ravel()))
+    assert np.abs(np.sort(seen[0].ravel()) - np.sort(seen[1].ravel())).max() > 0.01
     assert len(dae.loss_history_) == 3
+    # The noise has the asked-for spread in the data's units, not in normalized ones.
+    raw_noise = np.concatenate(seen) * dae._scale.numpy()
+    assert abs(raw_noise.std() - 0.2) < 0.01 and abs(raw_noise.mean()) < 0.01
+
+
+def test_denoising_draws_fresh_noise_every_step(digits):
+    x, _ = digits
+    dae = variants.DenoisingAutoencoder(
+        64, 8, noise="masking", noise_level=0.3, epoch=2, batch_size=64, seed=1, jit_compile=False
+    )
+    seen = []
+    _spy_on_corruption(dae, seen)
+    dae.train(x[:200] + 1.0)  # no raw zeros: an entry changed exactly where it was masked
+    assert len(seen) == 2 * 4  # 3 full batches of 64 and one of 8 per epoch
+    masks = [d != 0 for d in seen]
+    assert abs(np.concatenate(masks).mean() - 0.3) < 0.02
+    assert not np.array_equal(masks[0], masks[1]) and not np.array_equal(masks[1], masks[2])
+    assert not np.array_equal(masks[0], masks[4])  # and in the next epoch
+
+
+def _trained_hook(noise, level, x):
+    """A briefly trained model (its mean and scale set) and its XLA-compiled corruption."""
+    dae = variants.DenoisingAutoencoder(64, 4, noise=noise, noise_level=level, epoch=1, seed=0)
+    dae.train(x)
+    corrupt = ae.tf.function(dae._corrupt_fn(), jit_compile=True)
+    mean, scale = dae._mean.numpy(), dae._scale.numpy()
+    xn = ae.tf.constant(((x - mean) / scale).astype(np.float32))
+
+    def raw_input(seed):
+        """What the network sees for the rows x, mapped back to the data's units."""
+        return corrupt(xn, ae.tf.constant(seed, ae.tf.int64)).numpy() * scale + mean
+
+    return raw_input
+
+
+def test_masking_hook_sets_raw_entries_to_zero(digits):
+    x, _ = digits
+    raw_input = _trained_hook("masking", 0.3, x)
+    seen = raw_input([3, 4])
+    masked = np.abs(seen) < 1e-5  # raw 0, which normalized is -mean/scale per column
+    kept = np.abs(seen - x) < 1e-5
+    assert (masked | kept).all(), "every input is either the raw entry or a raw 0"
+    nonzero = x != 0
+    assert abs(masked[nonzero].mean() - 0.3) < 0.02
+    np.testing.assert_array_equal(raw_input([3, 4]), seen)  # stateless: same seed, same mask
+    assert not np.array_equal(np.abs(raw_input([3, 5])) < 1e-5, masked)
+
+
+def test_gaussian_hook_noise_is_in_data_units(digits):
+    x, _ = digits
+    raw_input = _trained_hook("gaussian", 0.25, x)
+    noise = raw_input([1, 2]) - x
+    assert abs(noise.std() - 0.25) < 0.005 and abs(noise.mean()) < 0.005
+    # Independent entries: neighbouring pixels' noise is uncorrelated.
+    assert abs(np.corrcoef(noise[:, :-1].ravel(), noise[:, 1:].ravel())[0, 1]) < 0.03
+
+
+def test_denoising_beats_a_plain_autoencoder_on_noisy_inputs(digits):
+    x, _ = digits
+    train, test = x[:1000], x[1000:]
+    noisy = variants.add_masking_noise(test, 0.3, rng=5)
+    dae = variants.DenoisingAutoencoder(64, 16, noise="masking", noise_level=0.3, epoch=10, seed=0)
+    plain = ae.Autoencoder(64, 16, epoch=10, batch_size=32, verbose=False, seed=0)
+    dae.train(train), plain.train(train)
+    assert isinstance(dae, ae.Autoencoder)
+    plain_on_noisy = ae.autoencoder.rmse(plain.reconstruct(noisy), test)
+    assert dae.rmse(noisy, clean=test) < 0.92 * plain_on_noisy
+    # The price: on clean inputs the plain autoencoder, trained for exactly that, is better.
+    assert plain.rmse(test) < dae.rmse(test)
 
 
 def test_denoising_removes_gaussian_noise_better_than_doing_nothing(digits):
@@ -197,6 +285,28 @@ def test_denoising_errors():
         dae.reconstruct(np.ones((1, 4)))
     with pytest.raises(ValueError, match=r"\(n, 4\)"):
         dae.train(np.ones((3, 5)))
+    for bad in (-0.1, float("nan"), True, "0.1", None):
+        with pytest.raises(ValueError, match="noise_level"):
+            variants.DenoisingAutoencoder(4, 2, noise_level=bad)
+    with pytest.raises(ValueError, match="batch_size"):
+        dae.train(np.ones((3, 4)), batch_size=0)
+    with pytest.raises(ValueError, match="seed"):
+        variants.DenoisingAutoencoder(4, 2, seed=-1)
+    with pytest.raises(AttributeError, match="new DenoisingAutoencoder"):
+        dae.noise_level = 0.5  # the compiled loop would silently keep the old level
+    assert (dae.noise, dae.noise_level) == ("gaussian", 0.1)
+
+
+def test_denoising_rmse_checks_clean_and_cuts_big_batches():
+    rows = np.random.default_rng(0).normal(size=(10, 4))
+    # batch_size 32 > 10 rows: cut to 10, as before the class became an Autoencoder.
+    dae = variants.DenoisingAutoencoder(4, 2, epoch=2, seed=0).train(rows)
+    assert len(dae.loss_history_) == 2
+    assert dae.rmse(rows, clean=rows) == pytest.approx(dae.rmse(rows))
+    with pytest.raises(ValueError, match="clean has shape"):
+        dae.rmse(rows, clean=rows[:1])
+    with pytest.raises(ValueError, match="clean contains NaN"):
+        dae.rmse(rows, clean=np.full((10, 4), np.nan))
 
 
 # --- variational ---------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 - :mod:`~aecourse.variants.stacked`: greedy layer-wise training of a deep encoder whose
   layers can start a classifier.
-- :mod:`~aecourse.variants.denoising`: learn to undo Gaussian or masking noise; the loss
-  compares the reconstruction of the noisy input with the clean input.
+- :mod:`~aecourse.variants.denoising`: an Autoencoder that learns to undo Gaussian or masking
+  noise; the loss compares the reconstruction of the noisy input with the clean input.
 - :mod:`~aecourse.variants.vae`: a Keras 3 variational autoencoder (reparameterization,
   KL term) that samples new points and interpolates between two codes.
 """
