@@ -21,7 +21,7 @@ import pytest
 from adversarial import ALL_TESTS, ASSIGNMENT, CASES, NOTEBOOK, Context, build_all
 
 from aecourse import course
-from aecourse.classgrader import gradebook, prepare, recheck, report, runner, sandbox
+from aecourse.classgrader import database, gradebook, prepare, recheck, report, runner, sandbox
 
 REPO = Path(__file__).resolve().parents[1]
 BUDGET = 90  # seconds per submission: the hang case ends here
@@ -77,10 +77,11 @@ def _grade_cli(
     )
 
 
-def _rows(db: Path, exclude: str) -> list[tuple]:
-    """Every gradebook row that belongs to a submission of someone other than ``exclude``."""
-    con = sqlite3.connect(db)
-    sub = "SELECT id FROM submitted_assignment WHERE student_id != ?"
+def _rows(url: str, exclude: str) -> list[tuple]:
+    """Every gradebook row of a submission by someone other than ``exclude`` (any database)."""
+    import sqlalchemy as sa
+
+    sub = "SELECT id FROM submitted_assignment WHERE student_id != :s"
     nbs = f"SELECT id FROM submitted_notebook WHERE assignment_id IN ({sub})"
     queries = [
         ("submitted_assignment", f"SELECT * FROM submitted_assignment WHERE id IN ({sub})"),
@@ -88,10 +89,14 @@ def _rows(db: Path, exclude: str) -> list[tuple]:
         ("grade", f"SELECT * FROM grade WHERE notebook_id IN ({nbs})"),
         ("comment", f"SELECT * FROM comment WHERE notebook_id IN ({nbs})"),
     ]
-    rows = []
-    for table, q in queries:
-        rows += [(table, *r) for r in con.execute(q + " ORDER BY 1", (exclude,))]
-    con.close()
+    engine = sa.create_engine(database.check(url))
+    with engine.connect() as con:
+        rows = [
+            (table, *r)
+            for table, q in queries
+            for r in con.execute(sa.text(q + " ORDER BY 1"), {"s": exclude})
+        ]
+    engine.dispose()
     return rows
 
 
@@ -188,19 +193,18 @@ def test_replace_submission_is_all_or_nothing(tmp_path):
     full = {"nb": {"c1": {"auto_score": 1}, "c2": {"auto_score": 1}}}
     gradebook.replace_submission(url, "a1", "amy", full, flagged=False)
     gradebook.replace_submission(url, "a1", "bob", full, flagged=False)
-    db = tmp_path / "gradebook.db"
-    before = _rows(db, exclude="nobody")
-    bob = _rows(db, exclude="amy")
+    before = _rows(url, exclude="nobody")
+    bob = _rows(url, exclude="amy")
     # A failing write (a score that is not a number, met after c1 was set) changes nothing.
     broken = {"nb": {"c1": {"auto_score": 0}, "c2": {"auto_score": "lots"}}}
     with pytest.raises(ValueError):
         gradebook.replace_submission(url, "a1", "amy", broken, flagged=True)
-    assert _rows(db, exclude="nobody") == before
+    assert _rows(url, exclude="nobody") == before
     # A resubmission with no scores keeps no old points.
     gradebook.replace_submission(url, "a1", "amy", {}, flagged=False)
     scores = gradebook.read_scores(url, "a1", "amy")["nb"]
     assert {k: v["auto_score"] for k, v in scores.items()} == {"c1": 0.0, "c2": 0.0}
-    assert _rows(db, exclude="amy") == bob
+    assert _rows(url, exclude="amy") == bob
     with pytest.raises(LookupError, match="not in the gradebook"):
         gradebook.replace_submission(url, "a9", "amy", {}, flagged=False)
 
@@ -439,8 +443,7 @@ def test_regrade_after_broken_resubmission(tmp_path, monkeypatch):
         course.write_json(folder / NOTEBOOK, notebook)
     proc = _grade_cli(tmp_path, "--jobs", "2", "--budget", str(BUDGET))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
-    db = tmp_path / "gradebook.db"
-    url = f"sqlite:///{db}"
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
     total = sum(_points(ctx.release).values())
 
     def score(student):
@@ -448,8 +451,8 @@ def test_regrade_after_broken_resubmission(tmp_path, monkeypatch):
         return sum(c["auto_score"] for c in cells.values() if "max_score" in c)
 
     assert score("cat") == total and score("ann") == total and score("ben") < total
-    before = _rows(db, exclude="cat")
-    cat_before = _rows(db, exclude="nobody")
+    before = _rows(url, exclude="cat")
+    cat_before = _rows(url, exclude="nobody")
 
     # cat resubmits: every test deleted and nothing answered.
     broken = json.loads(json.dumps(ctx.release))
@@ -471,12 +474,12 @@ def test_regrade_after_broken_resubmission(tmp_path, monkeypatch):
     batch = runner.grade_class(opts)
     assert batch.outcomes[0].status == "error" and "disk full" in batch.outcomes[0].reason
     assert report.exit_status(batch) == 3
-    assert _rows(db, exclude="nobody") == cat_before
+    assert _rows(url, exclude="nobody") == cat_before
     monkeypatch.undo()
 
     proc = _grade_cli(tmp_path, "--student", "cat", "--budget", str(BUDGET))
     assert score("cat") == 0.0, proc.stdout[-3000:]
-    assert _rows(db, exclude="cat") == before  # everyone else byte-identical
+    assert _rows(url, exclude="cat") == before  # everyone else byte-identical
 
 
 @pytest.mark.slow

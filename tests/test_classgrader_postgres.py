@@ -123,29 +123,6 @@ def _has_user(name: str) -> bool:
     return True
 
 
-def _pg_rows(url: str, exclude: str) -> list[tuple]:
-    """Every gradebook row of a submission by someone other than ``exclude`` (any database)."""
-    import sqlalchemy as sa
-
-    sub = "SELECT id FROM submitted_assignment WHERE student_id != :s"
-    nbs = f"SELECT id FROM submitted_notebook WHERE assignment_id IN ({sub})"
-    queries = [
-        ("submitted_assignment", f"SELECT * FROM submitted_assignment WHERE id IN ({sub})"),
-        ("submitted_notebook", f"SELECT * FROM submitted_notebook WHERE id IN ({nbs})"),
-        ("grade", f"SELECT * FROM grade WHERE notebook_id IN ({nbs})"),
-        ("comment", f"SELECT * FROM comment WHERE notebook_id IN ({nbs})"),
-    ]
-    engine = sa.create_engine(database.check(url))
-    with engine.connect() as con:
-        rows = [
-            (table, *r)
-            for table, q in queries
-            for r in con.execute(sa.text(q + " ORDER BY 1"), {"s": exclude})
-        ]
-    engine.dispose()
-    return rows
-
-
 def _csv(root: Path) -> list[dict]:
     with open(root / "reports" / f"{ASSIGNMENT}.csv") as fh:
         return list(csv.DictReader(fh))
@@ -284,19 +261,19 @@ def test_postgres_grades_like_sqlite_and_regrade_keeps_others(pg, tmp_path, monk
         c for c in broken["cells"] if not c["metadata"].get("nbgrader", {}).get("grade")
     ]
     course.write_json(submitted / "ann" / ASSIGNMENT / NOTEBOOK, broken)
-    everything, ben = _pg_rows(url, exclude="nobody"), _pg_rows(url, exclude="ann")
+    everything, ben = tc._rows(url, exclude="nobody"), tc._rows(url, exclude="ann")
 
     # pg_dump fails: nothing is graded, nothing changes, and the message says what to do.
     monkeypatch.setenv("AECOURSE_PG_DUMP", "/bin/false")
     proc = tc._grade_cli(root, "--student", "ann", *common)
     assert proc.returncode == 2 and "pg_dump" in proc.stderr and "--no-backup" in proc.stderr
-    assert _pg_rows(url, exclude="nobody") == everything
+    assert tc._rows(url, exclude="nobody") == everything
 
     # The explicit opt-out grades without a backup; only ann's rows change.
     proc = tc._grade_cli(root, "--student", "ann", "--no-backup", *common)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     cells = gradebook.read_scores(url, ASSIGNMENT, "ann")["neurons"]
     assert sum(c["auto_score"] for c in cells.values() if "max_score" in c) == 0.0
-    assert _pg_rows(url, exclude="ann") == ben
+    assert tc._rows(url, exclude="ann") == ben
     assert list((root / "backups").glob("gradebook-*")) == dumps
     assert "gradebook backup: none" in proc.stdout
