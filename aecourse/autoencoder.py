@@ -264,7 +264,7 @@ class Autoencoder:
     def _require_trained(self):
         if not self._trained:
             raise NotTrainedError(
-                "this Autoencoder has no learned weights yet: "
+                f"this {type(self).__name__} has no learned weights yet: "
                 "call train(data) or restore(checkpoint_dir) first"
             )
 

@@ -281,7 +281,7 @@ def test_denoising_errors():
     with pytest.raises(ValueError, match="hidden_dim"):
         variants.DenoisingAutoencoder(4, 0)
     dae = variants.DenoisingAutoencoder(4, 2)
-    with pytest.raises(NotTrainedError):
+    with pytest.raises(NotTrainedError, match="this DenoisingAutoencoder has no learned weights"):
         dae.reconstruct(np.ones((1, 4)))
     with pytest.raises(ValueError, match=r"\(n, 4\)"):
         dae.train(np.ones((3, 5)))
