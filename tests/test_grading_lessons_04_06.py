@@ -80,6 +80,11 @@ def _get_batch_by_permutation(X, size, rng):
     return np.asarray(X)[rng.permutation(len(X))[:size]]
 
 
+def _get_batch_sorted_rows(X, size, rng):
+    """Correct too: a random subset, returned in the rows' original order."""
+    return np.asarray(X)[np.sort(rng.choice(len(X), size, replace=False))]
+
+
 def _epoch_by_array_split(X, batch_size, rng):
     X = np.asarray(X)
     return np.array_split(X[rng.permutation(len(X))], -(-len(X) // batch_size))
@@ -100,6 +105,7 @@ def _masking_exact_count(x, fraction, rng):
     ("grade_id", "other_correct"),
     [
         ("04-get-batch", _get_batch_by_permutation),
+        ("04-get-batch", _get_batch_sorted_rows),
         ("04-epoch-batches", _epoch_by_array_split),
         ("06-gaussian-noise", _gaussian_by_standard_normal),
         ("06-masking-noise", _masking_exact_count),

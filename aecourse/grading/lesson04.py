@@ -10,6 +10,8 @@ answer that ignores its ``rng`` argument fails too (see :class:`RngProbe`).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from aecourse.grading.core import Exercise, register
@@ -99,8 +101,9 @@ def _judge_get_batch(args, out):
         )
     if len(set(idx.tolist())) < size:
         raise _mistake(WITH_REPLACEMENT, "a row appears twice; draw indices with replace=False")
-    # A correct draw of >= 5 rows from >= 10 equals rows 0, 1, 2, ... with chance < 1e-4.
-    if size >= 5 and np.array_equal(idx, np.arange(size)):
+    # A correct draw equals rows 0, 1, 2, ... with chance at most 1 / comb(n, size) (a correct
+    # answer may return its rows sorted): only below 1e-4 is that evidence of X[:size].
+    if math.comb(n, size) >= 10_000 and np.array_equal(idx, np.arange(size)):
         raise _mistake(FIRST_ROWS, f"the batch is X[:{size}]; pick random row indices")
     _compare_with_group(args[2], out)
 
