@@ -305,3 +305,14 @@ def test_default_momentum_is_none_per_sample_and_0_9_with_batches(batch_size, mo
     w = auto.get_weights()["encode/weights"]
     np.testing.assert_array_equal(w, explicit.get_weights()["encode/weights"])
     assert not np.allclose(w, other.get_weights()["encode/weights"])
+
+
+def test_changing_learning_rate_between_trainings_takes_effect():
+    """The compiled loop is built once per model: a new rate must still reach it."""
+    args = dict(epoch=3, batch_size=10, verbose=False, seed=6)
+    model = Autoencoder(4, 2, learning_rate=0.001, **args).train(IRIS)
+    model.learning_rate = 0.01
+    model.train(IRIS)
+    fresh = Autoencoder(4, 2, learning_rate=0.01, **args).train(IRIS)
+    for name, w in fresh.get_weights().items():
+        np.testing.assert_allclose(model.get_weights()[name], w, rtol=1e-5, atol=1e-6)
