@@ -102,10 +102,7 @@ class Trainer:
     def _steps_py(self, data, batches, lr, momentum, seed):
         total = tf.constant(0.0)
         for i in tf.range(tf.shape(batches)[0]):
-            step_seed = (
-                seed if self._corrupt is None else seed + tf.stack([0, tf.cast(i, seed.dtype)])
-            )
-            total += self._step(tf.gather(data, batches[i]), lr, momentum, step_seed)
+            total += self._step(tf.gather(data, batches[i]), lr, momentum, _offset(seed, i))
         return total
 
     def _step(self, x, lr, momentum, seed):
