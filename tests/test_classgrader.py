@@ -12,13 +12,27 @@ import csv
 import fcntl
 import json
 import os
+import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
-from adversarial import ALL_TESTS, ASSIGNMENT, CASES, NOTEBOOK, Context, build_all
+from adversarial import (
+    ALL_TESTS,
+    ASSIGNMENT,
+    CASES,
+    NOTEBOOK,
+    WRONG_LINEAR,
+    Case,
+    Context,
+    build_all,
+    filled,
+    ref,
+)
 
 from aecourse import course
 from aecourse.classgrader import database, gradebook, prepare, recheck, report, runner, sandbox
@@ -75,6 +89,42 @@ def _grade_cli(
         text=True,
         timeout=timeout,
     )
+
+
+class _Trap:
+    """A server (TCP on 127.0.0.1, or a Unix socket) that counts the connections it accepts."""
+
+    def __init__(self, unix_path: Path | None = None):
+        if unix_path is None:
+            self.sock = socket.create_server(("127.0.0.1", 0))
+            self.port = self.sock.getsockname()[1]
+        else:
+            self.sock = socket.socket(socket.AF_UNIX)
+            self.sock.bind(str(unix_path))
+            unix_path.chmod(0o777)  # only hiding may keep the sandbox uid out
+            self.sock.listen()
+        self.accepted = 0
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:  # closed
+                return
+            self.accepted += 1
+            conn.close()
+
+    def close(self) -> int:
+        # shutdown() wakes the accept() of the serving thread.
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+        self.thread.join(5)
+        return self.accepted
 
 
 def _rows(url: str, exclude: str) -> list[tuple]:
@@ -301,6 +351,70 @@ def test_sandbox_hides_paths_and_drops_privileges(tmp_path):
     assert not (REPO / "ESCAPED-unit").exists()
 
 
+def test_sandbox_command_cuts_the_network(tmp_path, monkeypatch):
+    monkeypatch.setattr(sandbox, "isolation_available", lambda: True)
+    spec = sandbox.SandboxSpec(scratch=str(tmp_path), uid=sandbox.BASE_UID + 7)
+    cmd = sandbox.wrap(["true"], spec)
+    unshare = cmd[: cmd.index("--")]
+    assert unshare[0] == "unshare" and {"--mount", "--net"} <= set(unshare)
+    assert cmd[-1] == "true"
+    # Without a uid (no root) there is nothing to unshare: the summary says the network stays.
+    assert "unshare" not in sandbox.wrap(["true"], sandbox.SandboxSpec(scratch=str(tmp_path)))
+
+
+def test_kernel_manager_speaks_ipc_on_short_paths(tmp_path, monkeypatch):
+    from aecourse.classgrader.nbhooks import SPEC_ENV, SandboxKernelManager
+
+    deep = tmp_path / ("d" * 120)  # longer than a Unix socket path may be
+    deep.mkdir()
+    monkeypatch.setenv(SPEC_ENV, json.dumps({"scratch": str(deep)}))
+    km = SandboxKernelManager(kernel_name="python3")
+    assert km.transport == "ipc" and len(km.ip) < 40
+    Path(f"{km.ip}-1").write_text("socket")  # the client's path is the scratch folder
+    assert (deep / f"{sandbox.IPC_NAME}-1").read_text() == "socket"
+    monkeypatch.delenv(SPEC_ENV)
+    with pytest.raises(RuntimeError, match=f"{SPEC_ENV} is not set"):
+        print(SandboxKernelManager(kernel_name="python3").ip)
+
+
+@needs_root
+def test_sandbox_has_no_network(tmp_path):
+    import errno
+    import tempfile
+
+    trap = _Trap()
+    # A daemon's Unix socket under /run (as PostgreSQL's): not a network, so hidden instead.
+    run_dir = Path(tempfile.mkdtemp(prefix="aecourse-test-", dir="/run"))
+    run_dir.chmod(0o755)
+    unix_trap = _Trap(run_dir / "s")
+    spec = sandbox.SandboxSpec(scratch=str(tmp_path / "scratch"), uid=sandbox.BASE_UID + 7)
+    sandbox.prepare_scratch(Path(spec.scratch), spec.uid)
+    code = (
+        "import socket\n"
+        f"for addr in [('127.0.0.1', {trap.port}), ('1.1.1.1', 53), {str(run_dir / 's')!r}]:\n"
+        "    try:\n"
+        "        if isinstance(addr, str):\n"
+        "            socket.socket(socket.AF_UNIX).connect(addr)\n"
+        "        else:\n"
+        "            socket.create_connection(addr, timeout=5)\n"
+        "        print('reached')\n"
+        "    except OSError as e:\n        print(e.errno)\n"
+    )
+    try:
+        proc = subprocess.run(
+            sandbox.wrap([sys.executable, "-I", "-c", code], spec),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        accepted = trap.close() + unix_trap.close()
+        shutil.rmtree(run_dir)
+    assert proc.returncode == 0, proc.stderr
+    assert accepted == 0
+    assert proc.stdout.split() == [str(errno.ENETUNREACH)] * 2 + [str(errno.ENOENT)]
+
+
 def test_cli_rejects_bad_arguments(tmp_path):
     import argparse
 
@@ -333,6 +447,43 @@ def test_report_csv_has_reason_and_flag(tmp_path):
 
 # --- the adversarial class (slow) --------------------------------------------------------------
 
+# The network cases connect to a server the fixture opens on 127.0.0.1 (its port is only
+# known then) or to the outside; a connection that works turns 01-linear wrong.
+_TRAP_PORT = {"port": 0}
+
+NET_TRY = (
+    """
+import socket as _so
+_reached = []
+for _host, _port in {targets!r}:
+    try:
+        for *_, _addr in _so.getaddrinfo(_host, _port, type=_so.SOCK_STREAM)[:2]:
+            _so.create_connection(_addr[:2], timeout=5).close()
+            _reached.append(_addr)
+    except OSError:
+        pass
+if _reached:
+"""
+    + "\n".join("    " + line for line in WRONG_LINEAR.splitlines())
+    + "\n"
+)
+
+
+def _net_case(name: str, targets) -> Case:
+    def build(ctx):
+        where = [(h, _TRAP_PORT["port"] if p is None else p) for h, p in targets]
+        code = ref(ctx, "01-linear-solution") + NET_TRY.format(targets=where)
+        return {NOTEBOOK: filled(ctx, **{"01-linear-solution": code})}
+
+    return Case(name, build, frozenset(), "all tests passed", False)
+
+
+NET_CASES = [
+    _net_case("connect-localhost", [("127.0.0.1", None), ("localhost", None)]),
+    # pypi.org: a registry this machine may reach; 1.1.1.1: a literal outside address.
+    _net_case("connect-outside", [("pypi.org", 443), ("1.1.1.1", 53)]),
+]
+
 
 @pytest.fixture(scope="module")
 def adversarial(tmp_path_factory):
@@ -350,13 +501,19 @@ def adversarial(tmp_path_factory):
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not done.is_file():
             ctx = _new_course(root)
-            build_all(ctx, root / "submitted")
-            proc = _grade_cli(root, "--jobs", "2", "--budget", str(BUDGET))
+            trap = _Trap()
+            try:
+                _TRAP_PORT["port"] = trap.port
+                build_all(ctx, root / "submitted", [*CASES, *NET_CASES])
+                proc = _grade_cli(root, "--jobs", "2", "--budget", str(BUDGET))
+            finally:
+                accepted = trap.close()
             result = {
                 "returncode": proc.returncode,
                 "stdout": proc.stdout,
                 "stderr": proc.stderr,
                 "points": _points(ctx.release),
+                "accepted": accepted,
             }
             done.write_text(json.dumps(result))
     result = json.loads(done.read_text())
@@ -365,12 +522,16 @@ def adversarial(tmp_path_factory):
         for p in (root / "aecourse-grade" / ASSIGNMENT).glob("*.json")
     }
     proc = subprocess.CompletedProcess([], result["returncode"], result["stdout"], result["stderr"])
-    return {"root": root, "proc": proc, "records": records, "points": result["points"]}
+    return {
+        "root": root,
+        "proc": proc,
+        "records": records,
+        "points": result["points"],
+        "accepted": result["accepted"],
+    }
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_adversarial_case(adversarial, case):
+def _check_case(adversarial, case: Case) -> None:
     rec = adversarial["records"].get(case.name)
     assert rec is not None, adversarial["proc"].stdout[-3000:] + adversarial["proc"].stderr[-3000:]
     points = adversarial["points"]
@@ -388,12 +549,31 @@ def test_adversarial_case(adversarial, case):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_adversarial_case(adversarial, case):
+    _check_case(adversarial, case)
+
+
+@pytest.mark.slow
+@needs_root
+@pytest.mark.parametrize("case", NET_CASES, ids=[c.name for c in NET_CASES])
+def test_adversarial_network_is_cut(adversarial, case):
+    # Both the kernel and the re-check ran the connection attempts: neither got through.
+    assert adversarial["accepted"] == 0
+    _check_case(adversarial, case)
+
+
+@pytest.mark.slow
 def test_adversarial_batch_summary_csv_and_backup(adversarial):
     proc, root = adversarial["proc"], adversarial["root"]
     assert proc.returncode == 1, proc.stderr[-2000:]  # graded, some flagged for a look
-    assert "flagged for a look" in proc.stdout and "private mount namespace" in proc.stdout
+    assert "flagged for a look" in proc.stdout
+    if sandbox.isolation_available():
+        assert "private mount namespace, no network" in proc.stdout
+    else:
+        assert "the network is NOT cut" in proc.stdout
     rows = list(csv.DictReader(open(root / "reports" / f"{ASSIGNMENT}.csv")))
-    assert {r["student"] for r in rows} == {c.name for c in CASES}
+    assert {r["student"] for r in rows} == {c.name for c in [*CASES, *NET_CASES]}
     assert all(r["reason"] and r["needs_look"] in ("yes", "no") for r in rows)
     assert list((root / "backups").glob("gradebook-*.db"))
 

@@ -3,7 +3,9 @@
 nbgrader itself must stay trusted (it reads the gradebook); only the kernel runs student
 code. nbclient builds the kernel with ``Execute.kernel_manager_class``:
 :class:`SandboxKernelManager` prefixes the kernel command with the sandbox launcher,
-described by the runner in ``AECOURSE_SANDBOX_SPEC`` (JSON of a ``SandboxSpec``).
+described by the runner in ``AECOURSE_SANDBOX_SPEC`` (JSON of a ``SandboxSpec``), and
+speaks ZMQ over Unix sockets in the scratch folder (``transport = "ipc"``): the sandboxed
+kernel has no network.
 :class:`CapOutputs` runs right after ``Execute``: a single 30 MB line must not land in
 the graded notebook and the feedback. The generated nbgrader config loads this file by
 path, so nbgrader does not import ``aecourse`` (and TensorFlow) itself.
@@ -19,7 +21,7 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Integer
+from traitlets import Integer, default
 
 __all__ = ["SandboxKernelManager", "CapOutputs", "SPEC_ENV"]
 
@@ -36,18 +38,32 @@ def _sandbox():
     return sys.modules[name]
 
 
+def _spec():
+    raw = os.environ.get(SPEC_ENV)
+    if not raw:
+        raise RuntimeError(f"{SPEC_ENV} is not set: run the kernel through `aecourse grade`")
+    return _sandbox().SandboxSpec(**json.loads(raw))
+
+
 class SandboxKernelManager(AsyncKernelManager):
     """An AsyncKernelManager whose kernel runs as the sandbox user in its scratch folder."""
 
+    @default("transport")
+    def _transport_default(self):
+        return "ipc"
+
+    @default("ip")
+    def _ip_default(self):
+        # Unix socket paths are limited to ~107 bytes and the scratch path can be longer:
+        # reach the folder through a descriptor (close-on-exec: the kernel does not get it).
+        fd = os.open(_spec().scratch, os.O_PATH | os.O_DIRECTORY)
+        return f"/proc/self/fd/{fd}/{_sandbox().IPC_NAME}"
+
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
-        raw = os.environ.get(SPEC_ENV)
-        if not raw:
-            raise RuntimeError(f"{SPEC_ENV} is not set: run the kernel through `aecourse grade`")
-        sandbox = _sandbox()
-        spec = sandbox.SandboxSpec(**json.loads(raw))
+        spec = _spec()
         spec.connection_file = True
-        return sandbox.wrap(cmd, spec)
+        return _sandbox().wrap(cmd, spec)
 
 
 _NOTE = "\n... [output cut by aecourse grade: {n} bytes dropped]\n"

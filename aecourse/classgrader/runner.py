@@ -192,9 +192,9 @@ def grade_class(opts: Options, progress=None) -> Batch:
         if not opts.keep_work:
             shutil.rmtree(work, ignore_errors=True)
     isolation = (
-        "a uid of its own per job, private mount namespace, rlimits"
+        "a uid of its own per job, private mount namespace, no network, rlimits"
         if opts.isolate
-        else "none beyond rlimits and a scrubbed environment (not root)"
+        else "none beyond rlimits and a scrubbed environment (not root): the network is NOT cut"
     )
     return Batch(
         opts.assignment,

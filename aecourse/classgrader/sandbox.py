@@ -1,14 +1,17 @@
-"""Run untrusted code: another user, a private mount namespace, rlimits, a scrubbed environment.
+"""Run untrusted code: another user, private mount and network namespaces, rlimits.
 
 As root (a grading server, CI, a container) :func:`wrap` turns a command into
-``unshare --mount -- python -m aecourse.classgrader.sandbox --spec JSON -- CMD``.
+``unshare --mount --net -- python -m aecourse.classgrader.sandbox --spec JSON -- CMD``.
+The fresh network namespace has only a loopback device, down: no TCP/UDP at all (not
+even to a database on localhost). The kernel talks to nbclient over ZMQ on Unix sockets
+(``ipc``, files in the scratch folder), which cross network namespaces.
 This launcher, still root but inside its own mount namespace, binds the
 submission's scratch folder onto ``/mnt``, covers the hidden paths (sources with
 hidden tests, the grading root with the gradebook and every other submission,
-``.git``, ``/root``, ``/home``) and the shared temporary folders with empty
-tmpfs mounts, sets rlimits, drops to a numeric uid that belongs to this one job
-slot, and execs ``CMD`` in ``/mnt`` with a scrubbed environment. Without root it
-can only scrub the environment, change directory and set rlimits (say so).
+``.git``, ``/root``, ``/home``), ``/run`` (host daemons' Unix sockets) and the shared
+temporary folders with empty tmpfs mounts, sets rlimits, drops to a numeric uid that
+belongs to this one job slot, and execs ``CMD`` in ``/mnt`` with a scrubbed environment.
+Without root it can only scrub the environment, change directory and set rlimits (say so).
 """
 
 from __future__ import annotations
@@ -35,13 +38,18 @@ __all__ = [
     "kill_uid",
     "claim_uid",
     "SANDBOX_DIR",
+    "IPC_NAME",
 ]
 
 # Numeric uids with no passwd entry: nothing on the machine belongs to them.
 BASE_UID = 61000
 # Where the scratch folder appears inside the sandbox.
 SANDBOX_DIR = "/mnt"
+# The kernel's ZMQ sockets are the files ``<scratch>/k-<port>`` (Unix socket paths are short).
+IPC_NAME = "k"
 _SHARED_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/root", "/home")
+# Unix sockets cross network namespaces: hide the host daemons' (PostgreSQL, D-Bus, Docker).
+_DAEMON_SOCKETS = ("/run",)
 
 
 @dataclass
@@ -59,7 +67,7 @@ class SandboxSpec:
 
 
 def isolation_available() -> bool:
-    """True when a separate uid and a private mount namespace can be used (root + unshare)."""
+    """True when a separate uid and private mount and network namespaces can be used."""
     return os.geteuid() == 0 and shutil.which("unshare") is not None and os.name == "posix"
 
 
@@ -84,7 +92,8 @@ def wrap(cmd: list[str], spec: SandboxSpec) -> list[str]:
     if spec.uid is not None:
         if not isolation_available():
             raise RuntimeError("a sandbox uid needs root and util-linux `unshare`")
-        return ["unshare", "--mount", "--propagation", "private", "--", *launcher, *cmd]
+        # --net: a network namespace of its own, nothing but a loopback device that is down.
+        return ["unshare", "--mount", "--net", "--propagation", "private", "--", *launcher, *cmd]
     return [*launcher, *cmd]
 
 
@@ -192,7 +201,7 @@ def _isolate(spec: SandboxSpec) -> str:
         Path(sys.prefix).resolve(),
         Path(__file__).resolve().parents[1],
     }
-    for path in [*_SHARED_WRITABLE, *spec.hide]:
+    for path in [*_SHARED_WRITABLE, *_DAEMON_SOCKETS, *spec.hide]:
         p = Path(path)
         if p.is_dir():
             inner = [k for k in keep if p in k.parents]
@@ -233,7 +242,12 @@ def main(argv: list[str] | None = None) -> None:
         # The kernel's connection file lives in the grader's private runtime folder.
         i = cmd.index("-f") + 1
         target = Path(spec.scratch) / "kernel-connection.json"
-        shutil.copyfile(cmd[i], target)
+        info = json.loads(Path(cmd[i]).read_text())
+        if info.get("transport") == "ipc":
+            # The client reaches the scratch folder by its own path; the kernel binds
+            # relative to its working folder (the scratch folder, /mnt when isolated).
+            info["ip"] = IPC_NAME
+        target.write_text(json.dumps(info))
         if spec.uid is not None:
             os.chown(target, spec.uid, spec.uid)
         target.chmod(0o600)
