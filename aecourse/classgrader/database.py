@@ -14,7 +14,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-from datetime import datetime
 from pathlib import Path
 
 from aecourse.classgrader import gradebook
@@ -165,10 +164,6 @@ def pg_dump_path() -> str | None:
     return debian[-1] if debian else None
 
 
-def _stamp() -> str:
-    return datetime.utcnow().strftime("%Y%m%dT%H%M%S.%fZ")
-
-
 def _pg_backup(db_url: str, folder: Path) -> Path:
     skip = "or pass --no-backup to grade without one (back the database up yourself first)"
     exe = pg_dump_path()
@@ -184,7 +179,7 @@ def _pg_backup(db_url: str, folder: Path) -> Path:
         url.set(drivername="postgresql").render_as_string(hide_password=False)
     )
     folder.mkdir(parents=True, exist_ok=True)
-    dest = folder / f"gradebook-{_stamp()}.dump"
+    dest = folder / f"gradebook-{gradebook.backup_stamp()}.dump"
     part = dest.with_name(dest.name + ".part")
     try:
         proc = subprocess.run(

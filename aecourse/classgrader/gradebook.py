@@ -20,6 +20,7 @@ from pathlib import Path
 __all__ = [
     "sqlite_path",
     "backup",
+    "backup_stamp",
     "read_scores",
     "replace_submission",
     "write_lock",
@@ -50,6 +51,11 @@ def write_lock(db_url: str):
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def backup_stamp() -> str:
+    """The UTC time in backup file names (``gradebook-<stamp>.db`` or ``.dump``): they sort."""
+    return datetime.utcnow().strftime("%Y%m%dT%H%M%S.%fZ")
+
+
 def backup(db_url: str, folder: Path) -> Path | None:
     """Copy a SQLite gradebook to ``folder/gradebook-<UTC time>.db`` (online backup API).
 
@@ -60,8 +66,7 @@ def backup(db_url: str, folder: Path) -> Path | None:
     if path is None or not path.is_file():
         return None
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.utcnow().strftime("%Y%m%dT%H%M%S.%fZ")
-    dest = folder / f"gradebook-{stamp}.db"
+    dest = folder / f"gradebook-{backup_stamp()}.db"
     with write_lock(db_url):
         src = sqlite3.connect(path)
         dst = sqlite3.connect(dest)
